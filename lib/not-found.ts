@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { errors, type PluginError } from './errors'
+import { methodsAt } from './allow'
+import { compareMethods, type RouteTable } from './route-table'
+import type { Settings } from './options'
+import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
+import { logDecision } from './log'
+import {
+  AUTO_OPTIONS,
+  METHOD_NOT_ALLOWED,
+  METHOD_NOT_IMPLEMENTED,
+  VERSION_NOT_IMPLEMENTED
+} from './codes'
+
+export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
+
+// Builds the onRequest hook that runs only where Fastify's router found no route for the
+// request's method: it tells "no such method anywhere" (501) from "not this method here"
+// (405) from "nothing here" (the app's own 404). Called once, when the app is ready and the
+// route table is complete, so everything that can be decided is decided here.
+export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, settings: Settings): NotFoundHook {
+  const answersOptions = settings.autoOptions
+  // Every method some route answers, plus OPTIONS when the plugin answers it.
+  const candidates = table.sortedMethods(answersOptions ? ['OPTIONS'] : [])
+  const implemented = new Set(candidates)
+  const catchAll: ReadonlySet<string> = table.catchAll
+  const usesHost = table.usesHostConstraint
+  const usesVersion = table.usesVersionConstraint
+  // Where routes are versioned, which methods answer depends on Accept-Version too.
+  const methodVary = usesVersion ? ['Accept-Version'] : []
+  const notImplementedHeaders = outcomeHeaders(settings, METHOD_NOT_IMPLEMENTED)
+  const notAllowedHeaders = outcomeHeaders(settings, METHOD_NOT_ALLOWED, methodVary)
+  const optionsHeaders = outcomeHeaders(settings, AUTO_OPTIONS, methodVary)
+  const versionHeaders = outcomeHeaders(settings, VERSION_NOT_IMPLEMENTED, ['Accept-Version'])
+  const serverAllow = candidates.join(', ')
+
+  function withAllow (headers: Headers, allow: string): Headers {
+    return { ...headers, allow }
+  }
+
+  function constraintsOf (request: FastifyRequest): Record<string, string> | undefined {
+    if (!usesHost && !usesVersion) return undefined
+    const constraints: Record<string, string> = {}
+    const host = request.headers.host
+    if (usesHost && host !== undefined) constraints.host = host
+    const version = request.headers['accept-version']
+    if (usesVersion && typeof version === 'string') constraints.version = version
+    return constraints
+  }
+
+  // A request that names a version when the path has only other versions of this method.
+  function isMissingVersion (method: string, url: string, request: FastifyRequest): boolean {
+    const asked = request.headers['accept-version']
+    const versions = table.versions.get(method)
+    if (typeof asked !== 'string' || versions === undefined) return false
+    for (const version of versions) {
+      if (fastify.findRoute({ method: method as 'GET', url, constraints: { version } }) !== null) return true
+    }
+    return false
+  }
+
+  function answer (reply: FastifyReply, error: PluginError, headers: Headers): void {
+    logDecision(reply, settings.logLevel, error)
+    sendError(reply, error, headers)
+  }
+
+  // Hot path of every request Fastify's router did not match.
+  return function notImplementedOnNotFound (request, reply, done) {
+    const method = request.raw.method as string
+    const url = request.raw.url as string
+
+    if (!implemented.has(method)) {
+      answer(reply, new errors.FST_METHOD_NOT_IMPLEMENTED(method) as PluginError, notImplementedHeaders)
+      return
+    }
+    if (method === 'OPTIONS' && answersOptions && url === '*') {
+      // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7).
+      sendNoContent(reply, withAllow(optionsHeaders, serverAllow))
+      return
+    }
+    if (usesVersion && isMissingVersion(method, url, request)) {
+      const version = request.headers['accept-version'] as string
+      const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, url) as PluginError
+      error.version = version
+      answer(reply, error, versionHeaders)
+      return
+    }
+
+    const here = methodsAt(fastify, candidates, catchAll, url, constraintsOf(request))
+    if (here === undefined || !here.routed) {
+      done()
+      return
+    }
+    const allow = answersOptions && !here.methods.includes('OPTIONS')
+      ? [...here.methods, 'OPTIONS'].sort(compareMethods)
+      : here.methods
+    if (method === 'OPTIONS' && answersOptions) {
+      sendNoContent(reply, withAllow(optionsHeaders, allow.join(', ')))
+      return
+    }
+    const error = new errors.FST_METHOD_NOT_ALLOWED(method, url) as PluginError
+    error.allow = allow
+    answer(reply, error, withAllow(notAllowedHeaders, allow.join(', ')))
+  }
+}

@@ -1,0 +1,185 @@
+import type { FastifyRequest } from 'fastify'
+import { OUTCOMES, type Outcome, TIER_REQUIRED, FEATURE_DISABLED } from './codes'
+
+export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
+export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
+
+export interface PluginOptions {
+  tiers?: readonly string[]
+  resolveTier?: ResolveTier
+  isFeatureEnabled?: IsFeatureEnabled
+  autoOptions?: boolean
+  cacheControl?: Partial<Record<Outcome, string | false>>
+  vary?: string | readonly string[]
+  tierRequiredStatus?: 501 | 402 | 403
+  exposeRequiredTier?: boolean
+  resolverTimeout?: number
+  retryAfter?: number
+  logLevel?: LogLevel
+}
+
+type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Settings {
+  tiers: readonly string[]
+  // Tier name -> rank, decided once here so a request compares two numbers.
+  tierRank: Map<string, number>
+  resolveTier: ResolveTier | undefined
+  isFeatureEnabled: IsFeatureEnabled | undefined
+  autoOptions: boolean
+  cacheControl: Record<Outcome, string | false>
+  vary: readonly string[]
+  tierRequiredStatus: 501 | 402 | 403
+  exposeRequiredTier: boolean
+  resolverTimeout: number
+  retryAfter: number
+  logLevel: LogLevel
+}
+
+// Outcomes that depend only on the method, the path and the build: a short max-age keeps a
+// CDN from hammering the origin with them, and a deploy that adds the method shows within a
+// minute. Never forever, and never left to a cache's heuristics (RFC 9110 §15.1).
+export const defaultSharedCacheControl = 'max-age=60'
+// Outcomes that depend on who is asking: no shared cache may hand them to another caller.
+export const defaultPerCallerCacheControl = 'private, no-store'
+export const defaultUnavailableCacheControl = 'no-store'
+export const defaultCacheControl: Readonly<Record<Outcome, string>> = {
+  FST_METHOD_NOT_IMPLEMENTED: defaultSharedCacheControl,
+  FST_METHOD_NOT_ALLOWED: defaultSharedCacheControl,
+  FST_ENDPOINT_NOT_IMPLEMENTED: defaultSharedCacheControl,
+  FST_VERSION_NOT_IMPLEMENTED: defaultSharedCacheControl,
+  OPTIONS: defaultSharedCacheControl,
+  FST_TIER_REQUIRED: defaultPerCallerCacheControl,
+  FST_FEATURE_DISABLED: defaultPerCallerCacheControl,
+  FST_TIER_UNAVAILABLE: defaultUnavailableCacheControl
+}
+export const defaultAutoOptions = true
+export const defaultTierRequiredStatus = 501
+export const defaultExposeRequiredTier = true
+export const defaultResolverTimeout = 1000 // ms
+export const defaultRetryAfter = 5 // s
+export const defaultLogLevel: LogLevel = 'info'
+
+const knownOptions = new Set([
+  'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
+  'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel'
+])
+const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+// RFC 9110 §5.6.2 token, the grammar of a header field name.
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+function fail (message: string): never {
+  throw new TypeError(`fastify-not-implemented: ${message}`)
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function optionalFunction<T> (options: Record<string, unknown>, name: string): T | undefined {
+  const value = options[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') fail(`option "${name}" must be a function, got ${typeof value}`)
+  return value as T
+}
+
+function optionalBoolean (options: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = options[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') fail(`option "${name}" must be a boolean, got ${typeof value}`)
+  return value
+}
+
+function optionalPositiveNumber (options: Record<string, unknown>, name: string, fallback: number, integer: boolean): number {
+  const value = options[name]
+  if (value === undefined) return fallback
+  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value))
+  if (!ok) fail(`option "${name}" must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`)
+  return value
+}
+
+function normalizeTiers (value: unknown): readonly string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) fail(`option "tiers" must be an array of plan names, lowest first, got ${typeof value}`)
+  const seen = new Set<string>()
+  for (const tier of value) {
+    if (typeof tier !== 'string' || tier.length === 0) fail(`option "tiers" must hold non-empty strings, got ${JSON.stringify(tier)}`)
+    if (seen.has(tier)) fail(`option "tiers" names "${tier}" twice`)
+    seen.add(tier)
+  }
+  return Object.freeze([...value])
+}
+
+function normalizeCacheControl (value: unknown): Record<Outcome, string | false> {
+  const result = { ...defaultCacheControl } as Record<Outcome, string | false>
+  if (value === undefined) return result
+  if (!isPlainObject(value)) fail('option "cacheControl" must be an object keyed by outcome code')
+  for (const [key, policy] of Object.entries(value)) {
+    if (!(OUTCOMES as readonly string[]).includes(key)) {
+      fail(`option "cacheControl" has an unknown key "${key}"; known keys: ${OUTCOMES.join(', ')}`)
+    }
+    if (policy !== false && (typeof policy !== 'string' || policy.trim() === '' || /[\r\n]/.test(policy))) {
+      fail(`option "cacheControl.${key}" must be a Cache-Control value or false, got ${JSON.stringify(policy)}`)
+    }
+    result[key as Outcome] = policy as string | false
+  }
+  return result
+}
+
+function normalizeVary (value: unknown): readonly string[] {
+  if (value === undefined) return []
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list)) fail('option "vary" must be a header name or an array of header names')
+  for (const name of list) {
+    if (typeof name !== 'string' || !tokenPattern.test(name)) fail(`option "vary" must hold header names, got ${JSON.stringify(name)}`)
+  }
+  return Object.freeze([...list])
+}
+
+// A shared cache may store a response unless it says private or no-store.
+export function isSharedCacheable (policy: string | false): boolean {
+  return policy !== false && !/(^|[\s,])(private|no-store)($|[\s,=])/i.test(policy)
+}
+
+export function normalizeOptions (input: unknown): Settings {
+  const options = input === undefined ? {} : input
+  if (!isPlainObject(options)) fail(`options must be an object, got ${typeof options}`)
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key)) fail(`unknown option "${key}"; known options: ${[...knownOptions].join(', ')}`)
+  }
+
+  const tiers = normalizeTiers(options.tiers)
+  const cacheControl = normalizeCacheControl(options.cacheControl)
+  const vary = normalizeVary(options.vary)
+  for (const code of [TIER_REQUIRED, FEATURE_DISABLED] as const) {
+    // A per-caller answer that a shared cache may store must say what it varies on, or one
+    // caller's 501 is served to a caller who has the plan.
+    if (isSharedCacheable(cacheControl[code]) && vary.length === 0) {
+      fail(`option "cacheControl.${code}" lets a shared cache store a per-caller answer; name the request headers it depends on in option "vary" (for example "Authorization")`)
+    }
+  }
+
+  const tierRequiredStatus = options.tierRequiredStatus ?? defaultTierRequiredStatus
+  if (tierRequiredStatus !== 501 && tierRequiredStatus !== 402 && tierRequiredStatus !== 403) {
+    fail(`option "tierRequiredStatus" must be 501, 402 or 403, got ${String(tierRequiredStatus)}`)
+  }
+  const logLevel = options.logLevel ?? defaultLogLevel
+  if (typeof logLevel !== 'string' || !logLevels.has(logLevel)) {
+    fail(`option "logLevel" must be one of ${[...logLevels].join(', ')}, got ${JSON.stringify(logLevel)}`)
+  }
+
+  return {
+    tiers,
+    tierRank: new Map(tiers.map((tier, rank) => [tier, rank])),
+    resolveTier: optionalFunction<ResolveTier>(options, 'resolveTier'),
+    isFeatureEnabled: optionalFunction<IsFeatureEnabled>(options, 'isFeatureEnabled'),
+    autoOptions: optionalBoolean(options, 'autoOptions', defaultAutoOptions),
+    cacheControl,
+    vary,
+    tierRequiredStatus,
+    exposeRequiredTier: optionalBoolean(options, 'exposeRequiredTier', defaultExposeRequiredTier),
+    resolverTimeout: optionalPositiveNumber(options, 'resolverTimeout', defaultResolverTimeout, false),
+    retryAfter: optionalPositiveNumber(options, 'retryAfter', defaultRetryAfter, true),
+    logLevel: logLevel as LogLevel
+  }
+}
