@@ -1,0 +1,80 @@
+import { test, type Test } from 'tap'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { request } from 'node:http'
+
+// `npm run demo` as a new user meets it: it starts fast, prints curl lines, each line gets
+// the answer its label promises, and Ctrl-C stops it cleanly.
+const server = join(__dirname, '..', 'example', 'server.js')
+
+interface Try { label: string, method: string, url: string, headers: Record<string, string> }
+
+function parseCurl (label: string, line: string): Try {
+  const method = /-X (\S+)/.exec(line)?.[1] ?? 'GET'
+  const headers: Record<string, string> = {}
+  for (const m of line.matchAll(/-H '([^:]+): ([^']*)'/g)) headers[m[1]] = m[2]
+  const url = /(http:\/\/\S+)/.exec(line)?.[1] as string
+  return { label, method, url, headers }
+}
+
+function send ({ method, url, headers }: Try): Promise<{ status: number, body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode as number, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function start (t: Test) {
+  const started = process.hrtime.bigint()
+  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk
+      if (out.includes('Ctrl-C to stop.')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`demo exited early with ${code}: ${out}`)))
+  })
+  return { child, out, startupMs: Number(process.hrtime.bigint() - started) / 1e6 }
+}
+
+test('the demo starts in under a second', async (t) => {
+  // Wall time on a shared machine only grows with noise: the best of three starts counts.
+  const times: number[] = []
+  for (let i = 0; i < 3 && Math.min(...times) >= 1000; i++) {
+    const { child, startupMs } = await start(t)
+    times.push(startupMs)
+    child.kill('SIGKILL')
+  }
+  t.ok(Math.min(...times) < 1000, `started in ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`)
+})
+
+test('the demo answers every printed line as labelled, and stops on Ctrl-C', async (t) => {
+  const { child, out } = await start(t)
+
+  const lines = out.split('\n')
+  const tries: Try[] = []
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith('# ')) tries.push(parseCurl(lines[i].slice(2), lines[i + 1]))
+  }
+  t.equal(tries.length, 13)
+  for (const attempt of tries) {
+    const { status, body } = await send(attempt)
+    const [expectedStatus] = attempt.label.split(' ')
+    t.equal(String(status), expectedStatus, `${attempt.label}: ${attempt.method} ${attempt.url}`)
+    const code = /FST_[A-Z_]+/.exec(body)?.[0]
+    if (status === 501 || status === 405 || status === 503) t.ok(code, `${attempt.label} names its code (${code})`)
+  }
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  child.kill('SIGINT')
+  t.equal(await exited, 0)
+})
