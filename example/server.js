@@ -26,7 +26,9 @@ async function main () {
   const app = build({ logger: { level: process.env.LOG_LEVEL ?? 'warn' } })
   await app.listen({ port, host })
   const base = `http://localhost:${app.server.address().port}`
-  console.log(`fastify-not-implemented demo listening on ${base} — try:\n`)
+  const { user, system } = process.cpuUsage()
+  const cpuMs = Math.round((user + system) / 1000)
+  console.log(`fastify-not-implemented demo listening on ${base} (ready ${Math.round(performance.now())} ms after start, ${cpuMs} ms of CPU) — try:\n`)
   for (const [what, command] of tries(base)) console.log(`# ${what}\n${command}\n`)
   console.log('Ctrl-C to stop.')
 

@@ -1,0 +1,196 @@
+import type { Socket } from 'node:net'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyErrorConstructor } from '@fastify/error'
+import type { TArray, TLiteral, TObject, TOptional, TProperties, TSchema, TString, TUnion } from '@sinclair/typebox'
+
+type FastifyNotImplementedPlugin = FastifyPluginAsync<fastifyNotImplemented.FastifyNotImplementedOptions>
+// The plugin with every export on it, as `module.exports` is at run time.
+type FastifyNotImplemented = typeof fastifyNotImplemented
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The lowest plan (one of the plugin's `tiers`) that may call this route. */
+    tier?: fastifyNotImplemented.TierName
+    /** A feature flag that must be on for the caller (checked with `isFeatureEnabled`). */
+    feature?: string
+    /** `false` declares an endpoint this build lacks: it answers 501 FST_ENDPOINT_NOT_IMPLEMENTED. */
+    implemented?: boolean
+  }
+
+  interface FastifyInstance {
+    /**
+     * Declares an endpoint that is part of the API but not built yet: no handler, it answers
+     * 501 FST_ENDPOINT_NOT_IMPLEMENTED, and it counts for `Allow` like any other route.
+     */
+    declareRoute (options: Omit<RouteOptions, 'handler'>): this
+    /** Every route the plugin has seen, with its methods, tier, feature and versions. */
+    capabilities (): fastifyNotImplemented.CapabilityMatrix
+  }
+}
+
+declare namespace fastifyNotImplemented {
+  /**
+   * The plan names an app uses. Augment it to have misspelled tiers rejected at compile time:
+   *
+   * ```ts
+   * declare module 'fastify-not-implemented' {
+   *   interface TierRegistry { free: true, plus: true }
+   * }
+   * ```
+   */
+  export interface TierRegistry {}
+
+  /** Any string until an app augments `TierRegistry`; then only the names registered there. */
+  export type TierName = [keyof TierRegistry] extends [never] ? string : Extract<keyof TierRegistry, string>
+
+  export type ErrorCode =
+    | 'FST_METHOD_NOT_IMPLEMENTED'
+    | 'FST_METHOD_NOT_ALLOWED'
+    | 'FST_TIER_REQUIRED'
+    | 'FST_FEATURE_DISABLED'
+    | 'FST_ENDPOINT_NOT_IMPLEMENTED'
+    | 'FST_TIER_UNAVAILABLE'
+    | 'FST_VERSION_NOT_IMPLEMENTED'
+
+  /** Every kind of response the plugin makes: an error code, or `OPTIONS` for its 204. */
+  export type Outcome = ErrorCode | 'OPTIONS'
+
+  export type ResolveTier = (request: FastifyRequest) =>
+    TierName | undefined | null | Promise<TierName | undefined | null>
+
+  export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
+
+  export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+  export interface FastifyNotImplementedOptions {
+    /** Plan names, lowest first. */
+    tiers?: readonly TierName[]
+    /** The caller's plan; called at most once per request, and only on gated routes. */
+    resolveTier?: ResolveTier
+    /** Whether a feature flag is on for this caller. */
+    isFeatureEnabled?: IsFeatureEnabled
+    /** Answer OPTIONS with 204 + `Allow` where the app has no OPTIONS route. Default `true`. */
+    autoOptions?: boolean
+    /** `Cache-Control` per outcome; `false` sends none. */
+    cacheControl?: Partial<Record<Outcome, string | false>>
+    /** Request headers that per-caller answers vary on, when `cacheControl` lets a shared cache store them. */
+    vary?: string | readonly string[]
+    /** Status of FST_TIER_REQUIRED. Default 501. */
+    tierRequiredStatus?: 501 | 402 | 403
+    /** Put `requiredTier` in FST_TIER_REQUIRED bodies. Default `true`. */
+    exposeRequiredTier?: boolean
+    /** Milliseconds `resolveTier` and `isFeatureEnabled` may take before the answer is 503. */
+    resolverTimeout?: number
+    /** Seconds in the `Retry-After` of FST_TIER_UNAVAILABLE. */
+    retryAfter?: number
+    /** Level of the log line for each answer the plugin makes. */
+    logLevel?: LogLevel
+    /** Opt-in route that serves the capability matrix (`app.capabilities()`) as JSON. */
+    capabilitiesRoute?: string | CapabilitiesRouteOptions
+  }
+
+  export interface CapabilitiesRouteOptions {
+    url: string
+    /** The route's own gating, as in any route's `config`. */
+    config?: { tier?: TierName, feature?: string }
+  }
+
+  export interface CapabilityMethod {
+    method: string
+    /** `false` for an endpoint declared with `implemented: false`. */
+    implemented: boolean
+    tier?: string
+    feature?: string
+    /** The `constraints.version` values it answers; absent on an unversioned route. */
+    versions?: string[]
+    /** The route's schema says `hide: true`. */
+    hidden?: true
+  }
+
+  export interface CapabilityRoute {
+    path: string
+    methods: CapabilityMethod[]
+  }
+
+  export interface CapabilityMatrix {
+    /** sha256 of the canonical JSON of `routes`: the same routes and gates give the same digest. */
+    digest: string
+    routes: CapabilityRoute[]
+  }
+
+  /** Fields the plugin sets on the errors it sends, beside Fastify's own. */
+  export interface NotImplementedErrorFields {
+    /** The headers the response carries (`Allow`, `Cache-Control`, `Retry-After`, `Vary`). */
+    headers?: Record<string, string>
+  }
+
+  export interface NotImplementedErrors {
+    FST_METHOD_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_METHOD_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
+    FST_METHOD_NOT_ALLOWED: FastifyErrorConstructor<{ code: 'FST_METHOD_NOT_ALLOWED', statusCode: 405, allow?: string[] } & NotImplementedErrorFields>
+    /** 501 unless the plugin's `tierRequiredStatus` says 402 or 403. */
+    FST_TIER_REQUIRED: FastifyErrorConstructor<{ code: 'FST_TIER_REQUIRED', statusCode: 501 | 402 | 403, requiredTier?: string } & NotImplementedErrorFields>
+    FST_FEATURE_DISABLED: FastifyErrorConstructor<{ code: 'FST_FEATURE_DISABLED', statusCode: 501, feature?: string } & NotImplementedErrorFields>
+    FST_ENDPOINT_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
+    FST_TIER_UNAVAILABLE: FastifyErrorConstructor<{ code: 'FST_TIER_UNAVAILABLE', statusCode: 503 } & NotImplementedErrorFields>
+    FST_VERSION_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_VERSION_NOT_IMPLEMENTED', statusCode: 501, version?: string } & NotImplementedErrorFields>
+  }
+
+  /** The TypeBox schema of one error body: Fastify's error shape plus the outcome's own fields. */
+  export type ErrorBodySchema<
+    Code extends ErrorCode,
+    Status extends TSchema,
+    Extra extends TProperties = Record<never, never>
+  > = TObject<{
+    statusCode: Status
+    code: TLiteral<Code>
+    error: TString
+    message: TString
+  } & Extra>
+
+  export interface NotImplementedSchemas {
+    FST_METHOD_NOT_IMPLEMENTED: ErrorBodySchema<'FST_METHOD_NOT_IMPLEMENTED', TLiteral<501>>
+    FST_METHOD_NOT_ALLOWED: ErrorBodySchema<'FST_METHOD_NOT_ALLOWED', TLiteral<405>, { allow: TArray<TString> }>
+    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', TUnion<[TLiteral<501>, TLiteral<402>, TLiteral<403>]>, { requiredTier: TOptional<TString> }>
+    FST_FEATURE_DISABLED: ErrorBodySchema<'FST_FEATURE_DISABLED', TLiteral<501>, { feature: TString }>
+    FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', TLiteral<501>>
+    FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', TLiteral<503>>
+    FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', TLiteral<501>, { version: TString }>
+  }
+
+  /**
+   * The part of an OpenFeature server SDK client that `openFeatureFlags` uses (written out here
+   * so that the SDK stays an optional dependency).
+   */
+  export interface OpenFeatureClientLike {
+    getBooleanDetails (flagKey: string, defaultValue: boolean, context?: Record<string, unknown>): Promise<{
+      value: boolean
+      errorCode?: string
+      errorMessage?: string
+    }>
+  }
+
+  export interface OpenFeatureFlagsOptions {
+    /** Builds the evaluation context of a request (targeting key, plan, region, ...). */
+    context?: (request: FastifyRequest) => Record<string, unknown>
+  }
+
+  /** For `Fastify({ clientErrorHandler })`: 501 for method tokens Node's parser refuses. */
+  export const clientErrorHandler: (this: FastifyInstance, err: Error, socket: Socket) => void
+  /** One constructor per code, for `instanceof` in an app's error handler. */
+  export const errors: NotImplementedErrors
+  /** TypeBox schemas of every body, registered with `addSchema` under `fastify-not-implemented/<code>`. */
+  export const schemas: NotImplementedSchemas
+  /**
+   * Turns an OpenFeature client into `isFeatureEnabled`. A flag the provider does not know is
+   * off; a provider that cannot answer (not ready, fatal) makes gated routes answer 503.
+   */
+  export function openFeatureFlags (client: OpenFeatureClientLike, options?: OpenFeatureFlagsOptions): IsFeatureEnabled
+
+  export const notImplemented: FastifyNotImplemented
+  export const fastifyNotImplemented: FastifyNotImplemented
+  export { fastifyNotImplemented as default }
+}
+
+declare function fastifyNotImplemented (...params: Parameters<FastifyNotImplementedPlugin>): ReturnType<FastifyNotImplementedPlugin>
+
+export = fastifyNotImplemented

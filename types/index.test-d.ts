@@ -1,0 +1,254 @@
+import fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify'
+import type { Socket } from 'node:net'
+import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+import type { Static } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { OpenFeature } from '@openfeature/server-sdk'
+import notImplemented, {
+  notImplemented as namedNotImplemented,
+  fastifyNotImplemented,
+  clientErrorHandler,
+  errors,
+  schemas,
+  openFeatureFlags,
+  type FastifyNotImplementedOptions,
+  type CapabilityMatrix,
+  type ErrorCode,
+  type IsFeatureEnabled,
+  type Outcome,
+  type TierName
+} from 'fastify-not-implemented'
+import notImplementedRequired = require('fastify-not-implemented')
+
+// Every import form is the same plugin.
+type Plugin = FastifyPluginAsync<FastifyNotImplementedOptions>
+expectAssignable<Plugin>(notImplemented)
+expectAssignable<Plugin>(namedNotImplemented)
+expectAssignable<Plugin>(fastifyNotImplemented)
+expectAssignable<Plugin>(notImplementedRequired)
+expectAssignable<Plugin>(notImplementedRequired.default)
+expectAssignable<Plugin>(notImplementedRequired.notImplemented)
+expectAssignable<Plugin>(notImplementedRequired.fastifyNotImplemented)
+expectType<typeof errors>(notImplementedRequired.errors)
+expectType<typeof schemas>(notImplementedRequired.schemas)
+expectType<typeof clientErrorHandler>(notImplementedRequired.clientErrorHandler)
+expectType<typeof openFeatureFlags>(notImplementedRequired.openFeatureFlags)
+
+// With no TierRegistry augmentation, any tier name is accepted.
+expectType<string>({} as TierName)
+
+const app = fastify()
+
+// Registration, with and without options.
+app.register(notImplemented)
+app.register(namedNotImplemented, {})
+app.register(fastifyNotImplemented, {
+  tiers: ['free', 'plus', 'enterprise'],
+  resolveTier: (request) => {
+    expectType<FastifyRequest>(request)
+    return request.headers['x-plan'] === 'plus' ? 'plus' : undefined
+  },
+  isFeatureEnabled: async (feature, request) => {
+    expectType<string>(feature)
+    expectType<FastifyRequest>(request)
+    return feature === 'bulk-export'
+  },
+  autoOptions: false,
+  cacheControl: {
+    FST_METHOD_NOT_IMPLEMENTED: 'max-age=300',
+    FST_METHOD_NOT_ALLOWED: false,
+    FST_TIER_REQUIRED: 'private, max-age=60',
+    OPTIONS: 'no-cache'
+  },
+  vary: ['Authorization', 'Cookie'],
+  tierRequiredStatus: 402,
+  exposeRequiredTier: false,
+  resolverTimeout: 250,
+  retryAfter: 10,
+  logLevel: 'warn',
+  capabilitiesRoute: { url: '/_capabilities', config: { tier: 'enterprise', feature: 'capabilities' } }
+})
+app.register(notImplemented, { vary: 'Authorization', capabilitiesRoute: '/capabilities', prefix: '/api' })
+app.register(notImplemented, { resolveTier: async () => null, tierRequiredStatus: 403 })
+app.register(notImplemented, { tiers: ['free', 'plus'] as const })
+const asyncResolver = async (request: FastifyRequest): Promise<string | undefined> => request.headers.authorization
+app.register(notImplemented, { resolveTier: asyncResolver })
+
+// Bad options.
+expectError(app.register(notImplemented, { autoOptions: 'yes' }))
+expectError(app.register(notImplemented, { tierRequiredStatus: 404 }))
+expectError(app.register(notImplemented, { cacheControl: { FST_NOT_A_CODE: 'no-store' } }))
+expectError(app.register(notImplemented, { cacheControl: { OPTIONS: true } }))
+expectError(app.register(notImplemented, { tiers: 'plus' }))
+expectError(app.register(notImplemented, { tiers: [1, 2] }))
+expectError(app.register(notImplemented, { resolveTier: () => 42 }))
+expectError(app.register(notImplemented, { isFeatureEnabled: () => 'on' }))
+expectError(app.register(notImplemented, { vary: 42 }))
+expectError(app.register(notImplemented, { resolverTimeout: '1s' }))
+expectError(app.register(notImplemented, { logLevel: 'verbose' }))
+expectError(app.register(notImplemented, { capabilitiesRoute: { config: { tier: 'plus' } } }))
+expectError(app.register(notImplemented, { autoOption: true }))
+
+const outcomes: Outcome[] = [
+  'FST_METHOD_NOT_IMPLEMENTED',
+  'FST_METHOD_NOT_ALLOWED',
+  'FST_TIER_REQUIRED',
+  'FST_FEATURE_DISABLED',
+  'FST_ENDPOINT_NOT_IMPLEMENTED',
+  'FST_TIER_UNAVAILABLE',
+  'FST_VERSION_NOT_IMPLEMENTED',
+  'OPTIONS'
+]
+expectType<Outcome[]>(outcomes)
+expectNotAssignable<ErrorCode>('OPTIONS')
+expectNotAssignable<Outcome>('FST_NOT_A_CODE')
+
+// Route config.
+app.get('/plus', { config: { tier: 'plus' } }, async () => 'ok')
+app.get('/export', { config: { feature: 'bulk-export' } }, async () => 'ok')
+app.post('/export', { config: { tier: 'plus', feature: 'bulk-export' } }, async () => 'ok')
+app.delete('/later', { config: { implemented: false } }, async () => 'never')
+app.route({ method: 'PUT', url: '/later', config: { implemented: false, tier: 'free' }, handler: async () => 'never' })
+app.addHook('onRequest', async (request) => {
+  expectType<TierName | undefined>(request.routeOptions.config.tier)
+  expectType<string | undefined>(request.routeOptions.config.feature)
+  expectType<boolean | undefined>(request.routeOptions.config.implemented)
+})
+app.addHook('onRoute', (route) => {
+  expectType<TierName | undefined>(route.config?.tier)
+})
+expectError(app.get('/bad', { config: { tier: 42 } }, async () => 'ok'))
+expectError(app.get('/bad', { config: { feature: true } }, async () => 'ok'))
+expectError(app.get('/bad', { config: { implemented: 'no' } }, async () => 'ok'))
+
+// Declared-but-unbuilt endpoints, and the capability matrix.
+expectType<typeof app>(app.declareRoute({ method: 'GET', url: '/reports' }))
+app.declareRoute({ method: ['POST', 'PUT'], url: '/reports/:id', config: { tier: 'plus' }, schema: { params: { type: 'object' } } })
+app.declareRoute({ method: 'GET', url: '/a' }).declareRoute({ method: 'GET', url: '/b' })
+expectError(app.declareRoute({ url: '/no-method' }))
+expectError(app.declareRoute({ method: 'GET', url: '/x', handler: async () => 'ok' }))
+expectError(app.declareRoute({ method: 'GET', url: '/x', config: { tier: 1 } }))
+app.register(async (child) => {
+  child.declareRoute({ method: 'GET', url: '/child' })
+})
+
+const matrix = app.capabilities()
+expectType<CapabilityMatrix>(matrix)
+expectType<string>(matrix.digest)
+for (const route of matrix.routes) {
+  expectType<string>(route.path)
+  for (const m of route.methods) {
+    expectType<string>(m.method)
+    expectType<boolean>(m.implemented)
+    expectType<string | undefined>(m.tier)
+    expectType<string | undefined>(m.feature)
+    expectType<string[] | undefined>(m.versions)
+    expectType<true | undefined>(m.hidden)
+  }
+}
+
+// clientErrorHandler fits Fastify's own option.
+fastify({ clientErrorHandler })
+fastify({ clientErrorHandler: notImplemented.clientErrorHandler })
+expectType<(this: FastifyInstance, err: Error, socket: Socket) => void>(clientErrorHandler)
+
+// errors: one constructor per code, with the code and status as literal types.
+const e501 = new errors.FST_METHOD_NOT_IMPLEMENTED('PROPFIND')
+expectType<'FST_METHOD_NOT_IMPLEMENTED'>(e501.code)
+expectType<501>(e501.statusCode)
+expectAssignable<Error>(e501)
+expectType<'FST_METHOD_NOT_ALLOWED'>(errors.FST_METHOD_NOT_ALLOWED('PATCH', '/users').code)
+expectType<405>(new errors.FST_METHOD_NOT_ALLOWED().statusCode)
+expectType<501 | 402 | 403>(new errors.FST_TIER_REQUIRED('plus').statusCode)
+expectType<'FST_FEATURE_DISABLED'>(new errors.FST_FEATURE_DISABLED('x').code)
+expectType<501>(new errors.FST_ENDPOINT_NOT_IMPLEMENTED('GET', '/x').statusCode)
+expectType<503>(new errors.FST_TIER_UNAVAILABLE().statusCode)
+expectType<'FST_VERSION_NOT_IMPLEMENTED'>(new errors.FST_VERSION_NOT_IMPLEMENTED('3.x', 'GET', '/x').code)
+expectError(errors.FST_NOT_A_CODE)
+expectNotAssignable<'FST_TIER_REQUIRED'>(new errors.FST_TIER_UNAVAILABLE().code)
+expectType<ErrorCode[]>(Object.keys(errors) as Array<keyof typeof errors>)
+
+// ... and `instanceof` narrows an app's error to the plugin's error with its fields.
+app.setErrorHandler((error: FastifyError, _request, reply) => {
+  if (error instanceof errors.FST_METHOD_NOT_ALLOWED) {
+    expectType<'FST_METHOD_NOT_ALLOWED'>(error.code)
+    expectType<405>(error.statusCode)
+    expectType<string[] | undefined>(error.allow)
+    expectType<Record<string, string> | undefined>(error.headers)
+    return reply.code(error.statusCode).headers(error.headers ?? {}).send({ problem: error.code, allow: error.allow })
+  }
+  if (error instanceof errors.FST_TIER_REQUIRED) {
+    expectType<string | undefined>(error.requiredTier)
+    expectType<501 | 402 | 403>(error.statusCode)
+    return reply.code(error.statusCode).send({ upgradeTo: error.requiredTier })
+  }
+  if (error instanceof errors.FST_FEATURE_DISABLED) {
+    expectType<string | undefined>(error.feature)
+  }
+  if (error instanceof errors.FST_VERSION_NOT_IMPLEMENTED) {
+    expectType<string | undefined>(error.version)
+  }
+  expectError(error.allow)
+  return reply.send(error)
+})
+
+// schemas: TypeBox objects, one per code, whose static types are the bodies a client sees.
+expectType<'fastify-not-implemented/FST_METHOD_NOT_IMPLEMENTED' | string | undefined>(schemas.FST_METHOD_NOT_IMPLEMENTED.$id)
+expectType<{ statusCode: 501, code: 'FST_METHOD_NOT_IMPLEMENTED', error: string, message: string }>(
+  {} as Static<typeof schemas.FST_METHOD_NOT_IMPLEMENTED>
+)
+expectType<{ statusCode: 405, code: 'FST_METHOD_NOT_ALLOWED', error: string, message: string, allow: string[] }>(
+  {} as Static<typeof schemas.FST_METHOD_NOT_ALLOWED>
+)
+expectType<{ statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string }>(
+  {} as Static<typeof schemas.FST_TIER_REQUIRED>
+)
+expectType<{ statusCode: 501, code: 'FST_FEATURE_DISABLED', error: string, message: string, feature: string }>(
+  {} as Static<typeof schemas.FST_FEATURE_DISABLED>
+)
+expectType<{ statusCode: 501, code: 'FST_ENDPOINT_NOT_IMPLEMENTED', error: string, message: string }>(
+  {} as Static<typeof schemas.FST_ENDPOINT_NOT_IMPLEMENTED>
+)
+expectType<{ statusCode: 503, code: 'FST_TIER_UNAVAILABLE', error: string, message: string }>(
+  {} as Static<typeof schemas.FST_TIER_UNAVAILABLE>
+)
+expectType<{ statusCode: 501, code: 'FST_VERSION_NOT_IMPLEMENTED', error: string, message: string, version: string }>(
+  {} as Static<typeof schemas.FST_VERSION_NOT_IMPLEMENTED>
+)
+expectType<ErrorCode[]>(Object.keys(schemas) as Array<keyof typeof schemas>)
+
+// ... usable as route response schemas, with a TypeBox type provider.
+const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+typed.get('/typed', {
+  schema: {
+    response: {
+      405: schemas.FST_METHOD_NOT_ALLOWED,
+      501: schemas.FST_TIER_REQUIRED
+    }
+  },
+  config: { tier: 'plus' }
+}, async (_request, reply) => {
+  expectError(reply.code(405).send({ statusCode: 404, code: 'FST_METHOD_NOT_ALLOWED', error: 'Method Not Allowed', message: 'no', allow: ['GET'] }))
+  expectError(reply.code(405).send({ statusCode: 405, code: 'FST_METHOD_NOT_ALLOWED', error: 'Method Not Allowed', message: 'no' }))
+  expectError(reply.code(501).send({ statusCode: 501, code: 'FST_TIER_REQUIRED', error: 'Not Implemented', message: 'no', requiredTier: 1 }))
+  reply.code(501).send({ statusCode: 402, code: 'FST_TIER_REQUIRED', error: 'Payment Required', message: 'upgrade' })
+  return reply.code(405).send({ statusCode: 405, code: 'FST_METHOD_NOT_ALLOWED', error: 'Method Not Allowed', message: 'no', allow: ['GET'] })
+})
+app.get('/ref', {
+  schema: { response: { 501: { $ref: 'fastify-not-implemented/FST_ENDPOINT_NOT_IMPLEMENTED#' } } },
+  config: { implemented: false }
+}, async () => 'never')
+
+// openFeatureFlags: a structural client, and the SDK's own client, make an isFeatureEnabled.
+const flags = openFeatureFlags({ getBooleanDetails: async (_key: string, defaultValue: boolean) => ({ value: defaultValue }) })
+expectType<IsFeatureEnabled>(flags)
+app.register(notImplemented, { isFeatureEnabled: flags })
+app.register(notImplemented, {
+  isFeatureEnabled: openFeatureFlags(OpenFeature.getClient(), {
+    context: (request) => ({ targetingKey: request.headers['x-user-id'], plan: 'free' })
+  })
+})
+expectError(openFeatureFlags({ getBooleanDetails: async (_key: string) => ({ value: 'on' }) }))
+expectError(openFeatureFlags({ getBooleanValue: async (_key: string, defaultValue: boolean) => defaultValue }))
+expectError(openFeatureFlags({}))
+expectError(openFeatureFlags(OpenFeature.getClient(), { context: 'user' }))
