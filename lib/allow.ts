@@ -1,3 +1,4 @@
+import { unescape } from 'node:querystring'
 import type { FastifyInstance } from 'fastify'
 
 export interface MethodsAtPath {
@@ -8,30 +9,44 @@ export interface MethodsAtPath {
   routed: boolean
 }
 
-type Constraints = Record<string, string>
+// The request's values for the constraints Fastify's router knows.
+export interface Constraints {
+  host?: string
+  version?: string
+  [name: string]: unknown
+}
 type Found = ReturnType<FastifyInstance['findRoute']>
 
-function pathOf (url: string): string {
+// The request target without its query string.
+export function targetOf (url: string): string {
   const query = url.indexOf('?')
   return query === -1 ? url : url.slice(0, query)
 }
 
-function decodedOrNull (path: string): string | null {
-  try {
-    return decodeURIComponent(path)
-  } catch {
-    return null
-  }
+// The path the router matches for a target, as find-my-way reads it: an absolute-form
+// target (`http://host/users`, RFC 9112 §3.2.2) by its path, `/` when it has none, and the
+// asterisk form (`*`) as it is.
+function routerPath (target: string): string {
+  if (target.charCodeAt(0) === 47) return target
+  const scheme = target.indexOf('://')
+  if (scheme === -1) return target
+  const slash = target.indexOf('/', scheme + 3)
+  return slash === -1 ? '/' : target.slice(slash)
 }
 
-// A root catch-all (`*` or `/*`) captures the whole path in its one `*` parameter; a
-// narrower wildcard such as `/files/*` captures only part of it.
-function isWholePathCapture (params: Record<string, string | undefined>, path: string): boolean {
-  const keys = Object.keys(params)
+function withoutSlashes (path: string): string {
+  return path.replaceAll('/', '')
+}
+
+// A root catch-all (`*` or `/*`, as @fastify/cors registers for OPTIONS) captures the whole
+// path in its one `*` parameter; a narrower wildcard such as `/files/*` captures only part
+// of it. Slashes are left out of the comparison because the router may have merged
+// duplicate slashes or dropped a trailing one (router options) before capturing.
+function isWholePathCapture (params: unknown, target: string): boolean {
+  const keys = Object.keys(params as object)
   if (keys.length !== 1 || keys[0] !== '*') return false
-  const rest = params['*'] as string
-  const decoded = decodedOrNull(path)
-  return rest === decoded || '/' + rest === decoded
+  const rest = (params as Record<string, string>)['*']
+  return withoutSlashes(rest) === withoutSlashes(unescape(routerPath(target)))
 }
 
 // Hot path of every 405 and OPTIONS answer: asks Fastify's own router, method by method,
@@ -42,32 +57,21 @@ function isWholePathCapture (params: Record<string, string | undefined>, path: s
 export function methodsAt (
   fastify: FastifyInstance,
   candidates: readonly string[],
-  catchAll: ReadonlySet<string>,
   url: string,
-  constraints: Constraints | undefined
+  constraints: Constraints
 ): MethodsAtPath | undefined {
   const methods: string[] = []
+  const target = targetOf(url)
   let routed = false
-  let path: string | undefined
   for (let i = 0; i < candidates.length; i++) {
     const method = candidates[i]
-    let found: Found
-    try {
-      found = fastify.findRoute({ method: method as 'GET', url, constraints })
-    } catch {
-      return undefined
-    }
+    const found: Found = fastify.findRoute({ method: method as 'GET', url, constraints })
     if (found === null) continue
     // find-my-way answers an unreadable URL (bad encoding, over-long parameter) with a
     // stand-in handler and no query: not a route.
     if (found.searchParams === undefined) return undefined
     methods.push(method)
-    if (routed) continue
-    if (catchAll.has(method)) {
-      if (path === undefined) path = pathOf(url)
-      if (isWholePathCapture(found.params as Record<string, string | undefined>, path)) continue
-    }
-    routed = true
+    if (!routed && !isWholePathCapture(found.params, target)) routed = true
   }
   return { methods, routed }
 }

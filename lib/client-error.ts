@@ -1,18 +1,22 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { METHOD_NOT_IMPLEMENTED } from './codes'
 import { errors } from './errors'
-import { defaultCacheControl, type Settings } from './options'
+import { normalizeOptions, type Settings } from './options'
 
-// RFC 9110 §9.1: a method is a token.
-const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-// Longer "methods" are not worth a 501: a scanner's noise keeps its 400.
-const maxMethodLength = 32
+// A request line's method: a token (RFC 9110 §9.1) followed by a space. Longer "methods"
+// are not worth a 501: a scanner's noise keeps its 400.
+const methodPattern = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) /
 
 // The settings of the plugin registered on an instance, so a `clientErrorHandler` given
 // to `Fastify()` before the plugin is registered still answers with the app's Cache-Control.
 const settingsByInstance = new WeakMap<object, Settings>()
+const defaultSettings = normalizeOptions(undefined)
+
+// Connections with a 501 on its way: the parser reports its error again for every chunk
+// that arrives meanwhile.
+const answering = new WeakSet<Socket>()
 
 export function rememberSettings (instance: object, settings: Settings): void {
   settingsByInstance.set(instance, settings)
@@ -27,16 +31,12 @@ interface ParserError extends Error {
 // Node's parser refuses any method it does not know (BREW, FOO) before Fastify sees the
 // request. Returns that method when it is a well-formed token on a request line.
 function refusedMethod (error: ParserError): string | undefined {
-  const packet = error.rawPacket
-  if (error.code !== 'HPE_INVALID_METHOD' || packet === undefined) return undefined
-  // The failing request may follow others on a pipelined connection: its line starts
+  if (error.code !== 'HPE_INVALID_METHOD') return undefined
+  const packet = error.rawPacket as Buffer
+  // The refused request may follow others on a pipelined connection: its line starts
   // after the last line break before the point where parsing stopped.
-  const stop = Math.min(error.bytesParsed ?? 0, packet.length)
-  const start = packet.lastIndexOf(0x0a, stop === 0 ? 0 : stop - 1) + 1
-  const space = packet.indexOf(0x20, start)
-  if (space === -1 || space - start > maxMethodLength) return undefined
-  const method = packet.toString('latin1', start, space)
-  return tokenPattern.test(method) ? method : undefined
+  const start = packet.subarray(0, error.bytesParsed).lastIndexOf(0x0a) + 1
+  return methodPattern.exec(packet.toString('latin1', start, start + 64))?.[1]
 }
 
 function notImplementedResponse (method: string, cacheControl: string | false): string {
@@ -51,11 +51,23 @@ function notImplementedResponse (method: string, cacheControl: string | false): 
     body
 }
 
+// Runs `then` once every response to a request read before the failing one has been sent
+// (Node queues pipelined responses and hands the socket to each in turn), so that the
+// answers go out in order (RFC 9112 §9.3.2).
+function afterInFlight (socket: Socket, then: () => void): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (inFlight == null) {
+    then()
+    return
+  }
+  inFlight.once('close', () => afterInFlight(socket, then))
+}
+
 // Fastify's own default client error handler (fastify.js, `defaultClientErrorHandler`),
-// which an app gives up by passing its own: kept word for word so every other client
-// error is answered exactly as before.
+// which an app gives up by passing its own, so every other client error is answered
+// exactly as before. (A connection reset by the peer is already destroyed.)
 function fastifyDefault (this: FastifyInstance, err: ParserError, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  if (socket.destroyed) return
   let body, errorCode, errorLabel
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     errorCode = '408'
@@ -71,9 +83,7 @@ function fastifyDefault (this: FastifyInstance, err: ParserError, socket: Socket
     errorLabel = 'error'
   }
   this.log.trace({ err }, `client ${errorLabel}`)
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${errorCode} ${STATUS_CODES[errorCode]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
-  }
+  socket.write(`HTTP/1.1 ${errorCode} ${STATUS_CODES[errorCode]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
   socket.destroy(err)
 }
 
@@ -82,15 +92,17 @@ function fastifyDefault (this: FastifyInstance, err: ParserError, socket: Socket
 // `Connection: close` because the parser cannot go on reading this connection. Garbage
 // keeps its 400, and every other client error keeps Fastify's default answer.
 export function clientErrorHandler (this: FastifyInstance, err: Error, socket: Socket): void {
+  if (answering.has(socket)) return
   const method = refusedMethod(err as ParserError)
-  if (method === undefined || !socket.writable) {
+  if (method === undefined) {
     fastifyDefault.call(this, err as ParserError, socket)
     return
   }
-  const settings = settingsByInstance.get(this)
-  const cacheControl = settings === undefined ? defaultCacheControl[METHOD_NOT_IMPLEMENTED] : settings.cacheControl[METHOD_NOT_IMPLEMENTED]
-  if (settings?.logLevel !== 'silent') {
-    this.log[settings?.logLevel ?? 'info']({ notImplemented: { code: METHOD_NOT_IMPLEMENTED, statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
+  answering.add(socket)
+  const settings = settingsByInstance.get(this) ?? defaultSettings
+  if (settings.logLevel !== 'silent') {
+    this.log[settings.logLevel]({ notImplemented: { code: METHOD_NOT_IMPLEMENTED, statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
   }
-  socket.end(notImplementedResponse(method, cacheControl), () => socket.destroy())
+  const response = notImplementedResponse(method, settings.cacheControl[METHOD_NOT_IMPLEMENTED])
+  afterInFlight(socket, () => socket.end(response, () => socket.destroy()))
 }

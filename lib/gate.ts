@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
 import type { Settings } from './options'
@@ -15,6 +16,12 @@ import {
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 const hiddenTierMessage = 'This endpoint is not available on the current plan'
+
+// A short, never-throwing description of whatever a resolver or flag source gave back or
+// threw: JSON.stringify and String throw on bigints, cycles and null-prototype objects.
+function describe (value: unknown): string {
+  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 100 })
+}
 
 // Answers 501 for an endpoint the contract declares and this build lacks. It serves as the
 // route's onRequest hook (so the body is never read) and as the handler of routes made with
@@ -45,7 +52,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
 
   function unavailable (reply: FastifyReply, cause: unknown): void {
     const error = new errors.FST_TIER_UNAVAILABLE() as PluginError
-    reply.log.warn({ notImplemented: { code: error.code, method: reply.request.method, route: reply.request.routeOptions.url }, err: cause }, `${error.message}: ${cause instanceof Error ? cause.message : String(cause)}`)
+    reply.log.warn({ notImplemented: { code: error.code, method: reply.request.method, route: reply.request.routeOptions.url }, err: cause }, `${error.message}: ${cause instanceof Error ? cause.message : describe(cause)}`)
     sendError(reply, error, unavailableHeaders)
   }
 
@@ -71,14 +78,17 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       return
     }
     let enabled: unknown
+    let pending: PromiseLike<unknown> | undefined
     try {
       enabled = isFeatureEnabled(feature, request)
+      // Inside the try: even reading `then` may throw on what a flag source returns.
+      if (isThenable(enabled)) pending = enabled
     } catch (error) {
       unavailable(reply, error)
       return
     }
-    if (isThenable(enabled)) {
-      withTimeout(enabled, resolverTimeout).then(
+    if (pending !== undefined) {
+      withTimeout(pending, resolverTimeout).then(
         (value) => afterFeature(value, reply, done),
         (error: unknown) => unavailable(reply, error)
       )
@@ -90,7 +100,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   function afterFeature (enabled: unknown, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (enabled === true) done()
     else if (enabled === false) featureOff(reply)
-    else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${JSON.stringify(enabled)}, not a boolean`))
+    else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${describe(enabled)}, not a boolean`))
   }
 
   function afterTier (held: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -98,7 +108,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
     if (held != null) {
       const known = typeof held === 'string' ? tierRank.get(held) : undefined
       if (known === undefined) {
-        unavailable(reply, new TypeError(`resolveTier returned ${JSON.stringify(held)}, which is not one of the tiers`))
+        unavailable(reply, new TypeError(`resolveTier returned ${describe(held)}, which is not one of the tiers`))
         return
       }
       rank = known
@@ -117,14 +127,17 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       return
     }
     let held: unknown
+    let pending: PromiseLike<unknown> | undefined
     try {
       held = resolveTier(request)
+      // Inside the try: even reading `then` may throw on what a resolver returns.
+      if (isThenable(held)) pending = held
     } catch (error) {
       unavailable(reply, error)
       return
     }
-    if (isThenable(held)) {
-      withTimeout(held, resolverTimeout).then(
+    if (pending !== undefined) {
+      withTimeout(pending, resolverTimeout).then(
         (value) => afterTier(value, request, reply, done),
         (error: unknown) => unavailable(reply, error)
       )

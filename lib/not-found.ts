@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
-import { methodsAt } from './allow'
+import { methodsAt, targetOf, type Constraints } from './allow'
 import { compareMethods, type RouteTable } from './route-table'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
@@ -23,11 +23,9 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
   // Every method some route answers, plus OPTIONS when the plugin answers it.
   const candidates = table.sortedMethods(answersOptions ? ['OPTIONS'] : [])
   const implemented = new Set(candidates)
-  const catchAll: ReadonlySet<string> = table.catchAll
-  const usesHost = table.usesHostConstraint
-  const usesVersion = table.usesVersionConstraint
+  const versions = table.versions
   // Where routes are versioned, which methods answer depends on Accept-Version too.
-  const methodVary = usesVersion ? ['Accept-Version'] : []
+  const methodVary = versions.size > 0 ? ['Accept-Version'] : []
   const notImplementedHeaders = outcomeHeaders(settings, METHOD_NOT_IMPLEMENTED)
   const notAllowedHeaders = outcomeHeaders(settings, METHOD_NOT_ALLOWED, methodVary)
   const optionsHeaders = outcomeHeaders(settings, AUTO_OPTIONS, methodVary)
@@ -38,23 +36,22 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     return { ...headers, allow }
   }
 
-  function constraintsOf (request: FastifyRequest): Record<string, string> | undefined {
-    if (!usesHost && !usesVersion) return undefined
-    const constraints: Record<string, string> = {}
-    const host = request.headers.host
-    if (usesHost && host !== undefined) constraints.host = host
-    const version = request.headers['accept-version']
-    if (usesVersion && typeof version === 'string') constraints.version = version
-    return constraints
+  // The constraints Fastify's router derives from a request (Host, Accept-Version), so that
+  // asking it about other methods matches exactly as routing this request did.
+  function constraintsOf (request: FastifyRequest): Constraints {
+    return {
+      host: request.headers.host,
+      version: request.headers['accept-version'] as string | undefined
+    }
   }
 
-  // A request that names a version when the path has only other versions of this method.
-  function isMissingVersion (method: string, url: string, request: FastifyRequest): boolean {
-    const asked = request.headers['accept-version']
-    const versions = table.versions.get(method)
-    if (typeof asked !== 'string' || versions === undefined) return false
-    for (const version of versions) {
-      if (fastify.findRoute({ method: method as 'GET', url, constraints: { version } }) !== null) return true
+  // Whether a request that names a version found nothing here only because the routes at
+  // this path answer other versions.
+  function hasOtherVersions (url: string, constraints: Constraints): boolean {
+    for (const [method, declared] of versions) {
+      for (const version of declared) {
+        if (fastify.findRoute({ method: method as 'GET', url, constraints: { ...constraints, version } }) !== null) return true
+      }
     }
     return false
   }
@@ -73,24 +70,29 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       answer(reply, new errors.FST_METHOD_NOT_IMPLEMENTED(method) as PluginError, notImplementedHeaders)
       return
     }
-    if (method === 'OPTIONS' && answersOptions && url === '*') {
+    if (url === '*' && method === 'OPTIONS' && answersOptions) {
       // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7).
       sendNoContent(reply, withAllow(optionsHeaders, serverAllow))
       return
     }
-    if (usesVersion && isMissingVersion(method, url, request)) {
-      const version = request.headers['accept-version'] as string
-      const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, url) as PluginError
-      error.version = version
-      answer(reply, error, versionHeaders)
-      return
-    }
-
-    const here = methodsAt(fastify, candidates, catchAll, url, constraintsOf(request))
-    if (here === undefined || !here.routed) {
+    const constraints = constraintsOf(request)
+    const here = methodsAt(fastify, candidates, url, constraints)
+    if (here === undefined) {
       done()
       return
     }
+    if (!here.routed) {
+      const version = constraints.version
+      if (version !== undefined && hasOtherVersions(url, constraints)) {
+        const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, targetOf(url)) as PluginError
+        error.version = version
+        answer(reply, error, versionHeaders)
+        return
+      }
+      done()
+      return
+    }
+    // Where no OPTIONS route answers, the plugin does.
     const allow = answersOptions && !here.methods.includes('OPTIONS')
       ? [...here.methods, 'OPTIONS'].sort(compareMethods)
       : here.methods
@@ -98,7 +100,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       sendNoContent(reply, withAllow(optionsHeaders, allow.join(', ')))
       return
     }
-    const error = new errors.FST_METHOD_NOT_ALLOWED(method, url) as PluginError
+    const error = new errors.FST_METHOD_NOT_ALLOWED(method, targetOf(url)) as PluginError
     error.allow = allow
     answer(reply, error, withAllow(notAllowedHeaders, allow.join(', ')))
   }

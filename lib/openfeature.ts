@@ -25,12 +25,16 @@ export function openFeatureFlags (client: BooleanFlagClient, options: OpenFeatur
   if (client === null || typeof client !== 'object' || typeof client.getBooleanDetails !== 'function') {
     throw new TypeError('fastify-not-implemented: openFeatureFlags needs an OpenFeature client (OpenFeature.getClient())')
   }
-  const context = options.context ?? defaultContext
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`fastify-not-implemented: openFeatureFlags options must be an object, got ${options === null ? 'null' : typeof options}`)
+  }
+  const context = options.context === undefined ? defaultContext : options.context
   if (typeof context !== 'function') throw new TypeError('fastify-not-implemented: openFeatureFlags option "context" must be a function')
   return async function isFeatureEnabled (feature, request) {
     const details = await client.getBooleanDetails(feature, false, context(request))
-    if (details.errorCode !== undefined && !flagOffErrors.has(details.errorCode)) {
-      throw new Error(`feature flag "${feature}" could not be evaluated: ${details.errorCode}${details.errorMessage === undefined ? '' : ' ' + details.errorMessage}`)
+    const { errorCode, errorMessage } = details
+    if (errorCode !== undefined && !flagOffErrors.has(errorCode)) {
+      throw new Error(`feature flag "${feature}" could not be evaluated: ${errorCode}${errorMessage ? ' ' + errorMessage : ''}`)
     }
     return details.value
   }

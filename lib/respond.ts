@@ -1,10 +1,19 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply } from 'fastify'
-import type { PluginError } from './errors'
+import type { ErrorExtras, PluginError } from './errors'
 import type { Settings } from './options'
 import type { Outcome } from './codes'
 
 export type Headers = Record<string, string>
+
+// An answer given before the request body is read leaves that body on the wire, and Node
+// reads and drops all of it to keep the connection open. Up to this size that is cheaper
+// than a new connection; past it, or when the size is unknown (chunked), the answer says
+// `Connection: close` and the rest is never read (as Fastify does for a body over its limit).
+const maxDrainedBody = 64 * 1024
+
+// The fields beyond Fastify's error shape that the documented bodies carry.
+const extraFields: ReadonlyArray<keyof ErrorExtras> = ['allow', 'requiredTier', 'feature', 'version']
 
 // The headers an outcome always carries: its Cache-Control (unless configured off) and,
 // for outcomes a shared cache may store, a Vary on what else they depend on.
@@ -16,18 +25,30 @@ export function outcomeHeaders (settings: Settings, outcome: Outcome, vary?: rea
   return headers
 }
 
+// Another plugin (CORS, say) or the app may already vary this response on its own headers.
 function mergeVary (existing: unknown, added: string): string {
-  if (typeof existing !== 'string' || existing === '') return added
-  const have = new Set(existing.split(',').map((v) => v.trim().toLowerCase()))
-  const missing = added.split(',').map((v) => v.trim()).filter((v) => !have.has(v.toLowerCase()))
-  return missing.length === 0 ? existing : existing + ', ' + missing.join(', ')
+  const names = String(existing ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '')
+  const have = new Set(names.map((name) => name.toLowerCase()))
+  for (const name of added.split(', ')) {
+    if (!have.has(name.toLowerCase())) names.push(name)
+  }
+  return names.join(', ')
 }
 
-function applyHeaders (reply: FastifyReply, headers: Headers): void {
+// Sets the outcome's headers and returns them as set.
+function applyHeaders (reply: FastifyReply, headers: Headers): Headers {
+  const applied: Headers = {}
   for (const name in headers) {
-    // Another plugin (CORS, say) may already vary this response on its own headers.
-    reply.header(name, name === 'vary' ? mergeVary(reply.getHeader('vary'), headers.vary) : headers[name])
+    applied[name] = name === 'vary' ? mergeVary(reply.getHeader('vary'), headers.vary) : headers[name]
   }
+  const request = reply.request.raw
+  // HTTP/2 closes a stream, not the connection, and has no Connection header.
+  const unread = request.httpVersionMajor === 1 && !request.complete
+  if (unread && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > maxDrainedBody)) {
+    applied.connection = 'close'
+  }
+  reply.headers(applied)
+  return applied
 }
 
 // Fastify's own error handler keeps only { statusCode, code, error, message }; with it in
@@ -44,18 +65,16 @@ export function bodyOf (error: PluginError): Record<string, unknown> {
     error: STATUS_CODES[error.statusCode],
     message: error.message
   }
-  if (error.allow !== undefined) body.allow = error.allow
-  if (error.requiredTier !== undefined) body.requiredTier = error.requiredTier
-  if (error.feature !== undefined) body.feature = error.feature
-  if (error.version !== undefined) body.version = error.version
+  for (const field of extraFields) {
+    if (error[field] !== undefined) body[field] = error[field]
+  }
   return body
 }
 
 export function sendError (reply: FastifyReply, error: PluginError, headers: Headers): FastifyReply {
-  applyHeaders(reply, headers)
   // Fastify's error path sets `error.headers` on the reply again, so Allow, Cache-Control
   // and Retry-After survive whichever error handler runs.
-  error.headers = headers
+  error.headers = applyHeaders(reply, headers)
   reply.code(error.statusCode)
   return usesDefaultErrorHandler(reply) ? reply.send(bodyOf(error)) : reply.send(error)
 }

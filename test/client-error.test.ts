@@ -1,0 +1,132 @@
+import { test } from 'tap'
+import { createServer, type RequestListener } from 'node:http'
+import { connect } from 'node:net'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import notImplemented = require('..')
+import { head, listen, notImplementedBody, rawExchange } from './helpers/http'
+
+type Options = NonNullable<Parameters<typeof notImplemented>[1]>
+
+interface LogLine {
+  level: number
+  msg: string
+  [key: string]: unknown
+}
+
+// An app with the exported client error handler, its log lines kept.
+async function build (pluginOptions: Options | false = {}, serverOptions: FastifyServerOptions = {}): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
+  const logs: LogLine[] = []
+  const app = Fastify({
+    ...serverOptions,
+    clientErrorHandler: notImplemented.clientErrorHandler,
+    logger: { level: 'trace', stream: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } }
+  })
+  if (pluginOptions !== false) await app.register(notImplemented, pluginOptions)
+  app.get('/slow', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    return { slow: true }
+  })
+  app.get('/fast', async () => ({ fast: true }))
+  return { app, logs }
+}
+
+const brew = 'BREW /pot HTTP/1.1\r\nHost: localhost\r\n\r\n'
+
+test('a method token Node\'s parser refuses gets 501 with Connection: close', async (t) => {
+  const { app, logs } = await build()
+  const { port } = await listen(t, app)
+  for (const method of ['BREW', 'FOO', 'GETX', 'X-CUSTOM_1']) {
+    const exchange = await rawExchange(port, `${method} /pot HTTP/1.1\r\nHost: localhost\r\n\r\n`, { untilClosed: true })
+    const [response] = exchange.responses
+    t.equal(response.status, 501, method)
+    t.same(JSON.parse(response.body), notImplementedBody(method))
+    t.same(response.headers.connection, ['close'])
+    t.same(response.headers['cache-control'], ['max-age=60'])
+    t.same(response.headers['content-type'], ['application/json; charset=utf-8'])
+    t.equal(exchange.closed, true)
+  }
+  const decisions = logs.filter((line) => line.notImplemented !== undefined)
+  t.equal(decisions.length, 4, 'one log line per answer')
+  t.match(decisions[0], { level: 30, msg: 'Method BREW is not implemented by this server', notImplemented: { code: 'FST_METHOD_NOT_IMPLEMENTED', statusCode: 501, method: 'BREW' } })
+})
+
+test('the plugin\'s Cache-Control and log level apply when it is registered on that instance', async (t) => {
+  const custom = await build({ cacheControl: { FST_METHOD_NOT_IMPLEMENTED: 'public, max-age=300' }, logLevel: 'silent' })
+  const { port } = await listen(t, custom.app)
+  const exchange = await rawExchange(port, brew)
+  t.same(exchange.responses[0].headers['cache-control'], ['public, max-age=300'])
+  t.same(custom.logs.filter((line) => line.notImplemented !== undefined), [], 'silent: no log line')
+
+  const none = await build({ cacheControl: { FST_METHOD_NOT_IMPLEMENTED: false }, logLevel: 'warn' })
+  const other = await listen(t, none.app)
+  const bare = await rawExchange(other.port, brew)
+  t.equal(bare.responses[0].status, 501)
+  t.equal(bare.responses[0].headers['cache-control'], undefined, 'false sends none')
+  t.match(none.logs.filter((line) => line.notImplemented !== undefined), [{ level: 40 }])
+
+  const alone = await build(false)
+  const third = await listen(t, alone.app)
+  const defaults = await rawExchange(third.port, brew)
+  t.equal(defaults.responses[0].status, 501, 'the handler works without the plugin registered')
+  t.same(defaults.responses[0].headers['cache-control'], ['max-age=60'])
+})
+
+test('garbage keeps Fastify\'s 400, a header overflow its 431', async (t) => {
+  const { app } = await build()
+  const { port } = await listen(t, app)
+  const cases = [
+    { name: 'control bytes', bytes: '\x01\x02 /pot HTTP/1.1\r\nHost: localhost\r\n\r\n' },
+    { name: 'a token too long to be a method', bytes: `${'A'.repeat(40)} /pot HTTP/1.1\r\nHost: localhost\r\n\r\n` },
+    { name: 'no request target', bytes: 'BREW\r\n\r\n' },
+    { name: 'a bad request target', bytes: 'GET /a b c HTTP/1.1\r\n\r\n' }
+  ]
+  for (const { name, bytes } of cases) {
+    const exchange = await rawExchange(port, bytes, { untilClosed: true })
+    t.equal(exchange.responses[0].status, 400, name)
+    t.same(JSON.parse(exchange.responses[0].body), { error: 'Bad Request', message: 'Client Error', statusCode: 400 })
+    t.equal(exchange.responses[0].headers['cache-control'], undefined)
+    t.equal(exchange.closed, true)
+  }
+  const overflow = await rawExchange(port, head('GET', '/fast', { 'X-Big': 'a'.repeat(20 * 1024) }), { untilClosed: true })
+  t.equal(overflow.responses[0].status, 431)
+  t.same(JSON.parse(overflow.responses[0].body), { error: 'Request Header Fields Too Large', message: 'Exceeded maximum allowed HTTP header size', statusCode: 431 })
+})
+
+test('a request timeout keeps Fastify\'s 408', async (t) => {
+  const serverFactory = (handler: RequestListener) => createServer({ requestTimeout: 200, headersTimeout: 200, connectionsCheckingInterval: 20 }, handler)
+  const { app, logs } = await build({}, { serverFactory })
+  const { port } = await listen(t, app)
+  const exchange = await rawExchange(port, 'GET /fast HTTP/1.1\r\nHost: localhost\r\n', { untilClosed: true })
+  t.equal(exchange.responses[0].status, 408)
+  t.same(JSON.parse(exchange.responses[0].body), { error: 'Request Timeout', message: 'Client Timeout', statusCode: 408 })
+  t.ok(logs.some((line) => line.level === 10 && line.msg === 'client timeout'))
+})
+
+test('a connection the client reset gets no answer', async (t) => {
+  const { app, logs } = await build()
+  const { port } = await listen(t, app)
+  const seen = new Promise<string>((resolve) => app.server.once('clientError', (error: NodeJS.ErrnoException) => setImmediate(() => resolve(String(error.code)))))
+  const socket = connect(port, '127.0.0.1', () => {
+    socket.write('GET /fast HTTP/1.1\r\nHost: local')
+    setTimeout(() => socket.resetAndDestroy(), 20)
+  })
+  socket.on('error', () => {})
+  t.equal(await seen, 'ECONNRESET')
+  t.same(logs.filter((line) => /^client /.test(line.msg)), [], 'nothing written to a dead socket')
+})
+
+test('pipelined requests before the refused one get their answers first, in order', async (t) => {
+  const { app } = await build()
+  const { port } = await listen(t, app)
+  const exchange = await rawExchange(port, head('GET', '/slow') + head('GET', '/fast') + brew, { untilClosed: true })
+  t.same(exchange.responses.map((r) => r.status), [200, 200, 501])
+  t.same(JSON.parse(exchange.responses[0].body), { slow: true })
+  t.same(JSON.parse(exchange.responses[1].body), { fast: true })
+  t.same(JSON.parse(exchange.responses[2].body), notImplementedBody('BREW'))
+  t.same(exchange.responses[2].headers.connection, ['close'])
+  t.equal(exchange.closed, true)
+
+  // Bytes that arrive while the answers are on their way change nothing.
+  const later = await rawExchange(port, [head('GET', '/slow') + brew, 'more bytes\r\n', brew], { untilClosed: true, gap: 5 })
+  t.same(later.responses.map((r) => r.status), [200, 501])
+})
