@@ -10,13 +10,33 @@ import { clientErrorHandler, rememberSettings } from './client-error'
 import { openFeatureFlags } from './openfeature'
 import { errors } from './errors'
 import { schemas } from './schemas'
+import { CapabilityCollector } from './capabilities'
+import { buildCapabilitiesRoute } from './capabilities-route'
+import { OpenApiAnnotations } from './openapi'
+
+// Routes added before the plugin loaded (typically: declared right after a `register()`
+// that was not awaited) never meet its onRoute hook, so a `tier` in their config would
+// silently not gate them. Fastify cannot list their config, so say so loudly, once.
+function warnAboutEarlierRoutes (fastify: FastifyInstance): void {
+  const earlier = fastify.printRoutes({ commonPrefix: false }).split('\n')
+    // A root catch-all registered first (@fastify/cors's `OPTIONS *`) is handled anyway.
+    .filter((line) => line.trim() !== '' && line !== '(empty tree)' && !/^[└├│─\s]*\/?\* \(/.test(line))
+  if (earlier.length === 0) return
+  fastify.log.warn(`fastify-not-implemented: ${earlier.length} route(s) were registered before the plugin loaded; they are not gated by their config and may be missing from 405/501 decisions. Register the plugin with \`await\` before declaring routes:\n${earlier.join('\n')}`)
+}
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
   const table = new RouteTable()
   const attachToNotFound = notFoundAttacher(fastify)
   const endpointNotImplemented = buildUnbuiltEndpoint(settings)
+  const capabilities = new CapabilityCollector(settings.autoOptions)
+  const openApi = new OpenApiAnnotations(settings)
+  const capabilitiesRoute = settings.capabilitiesRoute === undefined
+    ? undefined
+    : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
   rememberSettings(fastify, settings)
+  warnAboutEarlierRoutes(fastify)
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
 
@@ -24,6 +44,11 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   fastify.addHook('onRoute', (route) => {
     table.add(route)
     const gate = readRouteGate(route, settings)
+    // The capability route (and the HEAD route Fastify derives from it) is no part of the matrix.
+    if (capabilitiesRoute === undefined || route.handler !== capabilitiesRoute.handler) {
+      capabilities.add(route, gate)
+      openApi.add(route, gate)
+    }
     if (gate === undefined) return
     const hook = gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented
     // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
@@ -35,9 +60,17 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     return this.route({ ...route, config: { ...route.config, implemented: false }, handler: endpointNotImplemented })
   })
 
+  // The capability matrix, once the app is ready: every routed path and the methods there.
+  fastify.decorate('capabilities', function capabilitiesOf () {
+    return capabilities.snapshot()
+  })
+  if (capabilitiesRoute !== undefined) fastify.route(capabilitiesRoute)
+
   // The route table is complete only once the app is ready.
   fastify.addHook('onReady', function (done) {
     attachToNotFound(buildNotFoundHook(fastify, table, settings))
+    capabilities.seal()
+    openApi.apply()
     done()
   })
 }

@@ -16,6 +16,13 @@ export interface PluginOptions {
   resolverTimeout?: number
   retryAfter?: number
   logLevel?: LogLevel
+  capabilitiesRoute?: string | CapabilitiesRouteOptions
+}
+
+export interface CapabilitiesRouteOptions {
+  url: string
+  // The route's own gating, read like any route's `config`.
+  config?: { tier?: string, feature?: string }
 }
 
 type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -34,6 +41,7 @@ export interface Settings {
   resolverTimeout: number
   retryAfter: number
   logLevel: LogLevel
+  capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
 }
 
 // Outcomes that depend only on the method, the path and the build: a short max-age keeps a
@@ -62,11 +70,17 @@ export const defaultLogLevel: LogLevel = 'info'
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
-  'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel'
+  'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
+  'capabilitiesRoute'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
 const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+// Quotes strings, so that '402' does not read like the valid 402.
+function show (value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value)
+}
 
 function fail (message: string): never {
   throw new TypeError(`fastify-not-implemented: ${message}`)
@@ -94,7 +108,7 @@ function optionalPositiveNumber (options: Record<string, unknown>, name: string,
   const value = options[name]
   if (value === undefined) return fallback
   const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value))
-  if (!ok) fail(`option "${name}" must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`)
+  if (!ok) fail(`option "${name}" must be a positive ${integer ? 'integer' : 'number'}, got ${show(value)}`)
   return value
 }
 
@@ -136,6 +150,29 @@ function normalizeVary (value: unknown): readonly string[] {
   return Object.freeze([...list])
 }
 
+function capabilitiesUrl (url: unknown): string {
+  if (typeof url !== 'string' || !url.startsWith('/')) {
+    fail(`option "capabilitiesRoute" must be a path starting with "/" (for example "/.well-known/capabilities"), got ${JSON.stringify(url)}`)
+  }
+  return url
+}
+
+// The route's tier and feature are checked like any route's, when the route is registered.
+function normalizeCapabilitiesRoute (value: unknown): Required<CapabilitiesRouteOptions> | undefined {
+  if (value === undefined) return undefined
+  if (!isPlainObject(value)) return { url: capabilitiesUrl(value), config: {} }
+  for (const key of Object.keys(value)) {
+    if (key !== 'url' && key !== 'config') fail(`option "capabilitiesRoute" has an unknown key "${key}"; known keys: url, config`)
+  }
+  const url = capabilitiesUrl(value.url)
+  const config = value.config ?? {}
+  if (!isPlainObject(config)) fail('option "capabilitiesRoute.config" must be an object such as { tier, feature }')
+  for (const key of Object.keys(config)) {
+    if (key !== 'tier' && key !== 'feature') fail(`option "capabilitiesRoute.config" has an unknown key "${key}"; known keys: tier, feature`)
+  }
+  return { url, config: { ...config } }
+}
+
 // A shared cache may store a response unless it says private or no-store.
 export function isSharedCacheable (policy: string | false): boolean {
   return policy !== false && !/(^|[\s,])(private|no-store)($|[\s,=])/i.test(policy)
@@ -161,7 +198,7 @@ export function normalizeOptions (input: unknown): Settings {
 
   const tierRequiredStatus = options.tierRequiredStatus ?? defaultTierRequiredStatus
   if (tierRequiredStatus !== 501 && tierRequiredStatus !== 402 && tierRequiredStatus !== 403) {
-    fail(`option "tierRequiredStatus" must be 501, 402 or 403, got ${String(tierRequiredStatus)}`)
+    fail(`option "tierRequiredStatus" must be 501, 402 or 403, got ${show(tierRequiredStatus)}`)
   }
   const logLevel = options.logLevel ?? defaultLogLevel
   if (typeof logLevel !== 'string' || !logLevels.has(logLevel)) {
@@ -180,6 +217,7 @@ export function normalizeOptions (input: unknown): Settings {
     exposeRequiredTier: optionalBoolean(options, 'exposeRequiredTier', defaultExposeRequiredTier),
     resolverTimeout: optionalPositiveNumber(options, 'resolverTimeout', defaultResolverTimeout, false),
     retryAfter: optionalPositiveNumber(options, 'retryAfter', defaultRetryAfter, true),
-    logLevel: logLevel as LogLevel
+    logLevel: logLevel as LogLevel,
+    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute)
   }
 }

@@ -11,7 +11,7 @@ function rank (method: string): number {
 }
 
 export function compareMethods (a: string, b: string): number {
-  return rank(a) - rank(b) || (a < b ? -1 : 1)
+  return rank(a) - rank(b) || Number(a > b) - Number(a < b)
 }
 
 // What the registered routes implement, learnt through `onRoute` in every encapsulated

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto'
+import type { RouteOptions } from 'fastify'
+import type { RouteGate } from './route-gate'
+import { compareMethods } from './route-table'
+
+// One method that answers at one path, with what it asks of the caller.
+export interface CapabilityMethod {
+  method: string
+  // false: declared with `implemented: false`, answers 501 FST_ENDPOINT_NOT_IMPLEMENTED.
+  implemented: boolean
+  tier?: string
+  feature?: string
+  // The `constraints.version` values this method answers; absent on an unversioned route.
+  versions?: string[]
+  // The route's schema says `hide: true`: it is left out of the OpenAPI document.
+  hidden?: true
+}
+
+export interface CapabilityRoute {
+  path: string
+  methods: CapabilityMethod[]
+}
+
+export interface CapabilityMatrix {
+  // sha256 of the canonical JSON of `routes`: same routes and gates, same digest.
+  digest: string
+  routes: CapabilityRoute[]
+}
+
+export interface Seen {
+  path: string
+  method: string
+  implemented: boolean
+  tier: string | undefined
+  feature: string | undefined
+  version: string | undefined
+  hidden: boolean
+}
+
+// A root catch-all answers every path: the plugin's OPTIONS answer does not apply to it.
+function isRootCatchAll (path: string): boolean {
+  return path === '*' || path === '/*'
+}
+
+// JSON with every object's keys sorted, so equal values always give equal text.
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']'
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort()
+    return '{' + keys.map((key) => JSON.stringify(key) + ':' + canonicalJson(record[key])).join(',') + '}'
+  }
+  return JSON.stringify(value)
+}
+
+export function digestOf (routes: readonly CapabilityRoute[]): string {
+  return createHash('sha256').update(canonicalJson(routes)).digest('hex')
+}
+
+// For lists without duplicates (paths, versions, distinct entries): never two equal strings.
+function byText (a: string, b: string): number {
+  return a < b ? -1 : 1
+}
+
+// What one method at one path asks of the caller, versions aside: the entries of a method
+// that differ only by version merge into one entry listing them.
+function gateKey (seen: Seen): string {
+  return canonicalJson([seen.implemented, seen.tier ?? null, seen.feature ?? null, seen.version !== undefined, seen.hidden])
+}
+
+function methodEntry (first: Seen, versions: ReadonlySet<string>): CapabilityMethod {
+  const entry: CapabilityMethod = { method: first.method, implemented: first.implemented }
+  if (first.tier !== undefined) entry.tier = first.tier
+  if (first.feature !== undefined) entry.feature = first.feature
+  if (first.version !== undefined) entry.versions = [...versions].sort(byText)
+  if (first.hidden) entry.hidden = true
+  return entry
+}
+
+function compareEntries (a: CapabilityMethod, b: CapabilityMethod): number {
+  return a.method === b.method ? byText(canonicalJson(a), canonicalJson(b)) : compareMethods(a.method, b.method)
+}
+
+export function buildMatrix (seen: readonly Seen[], autoOptions: boolean): CapabilityMatrix {
+  const byPath = new Map<string, Map<string, { first: Seen, versions: Set<string> }>>()
+  for (const item of seen) {
+    let groups = byPath.get(item.path)
+    if (groups === undefined) byPath.set(item.path, (groups = new Map()))
+    const key = item.method + ' ' + gateKey(item)
+    let group = groups.get(key)
+    if (group === undefined) groups.set(key, (group = { first: item, versions: new Set() }))
+    if (item.version !== undefined) group.versions.add(item.version)
+  }
+
+  const routes: CapabilityRoute[] = []
+  for (const path of [...byPath.keys()].sort(byText)) {
+    const groups = [...(byPath.get(path) as Map<string, { first: Seen, versions: Set<string> }>).values()]
+    const methods = groups.map(({ first, versions }) => methodEntry(first, versions))
+    // The plugin answers OPTIONS (204 + Allow) wherever the app has no OPTIONS route.
+    if (autoOptions && !isRootCatchAll(path) && !methods.some((m) => m.method === 'OPTIONS')) {
+      methods.push({ method: 'OPTIONS', implemented: true })
+    }
+    routes.push({ path, methods: methods.sort(compareEntries) })
+  }
+  return { digest: digestOf(routes), routes }
+}
+
+// Learns every route through `onRoute` and builds the matrix once the app is ready, when
+// the route table can no longer change.
+export class CapabilityCollector {
+  private readonly seen: Seen[] = []
+  private matrix: CapabilityMatrix | undefined
+  private ready = false
+
+  constructor (private readonly autoOptions: boolean) {}
+
+  add (route: RouteOptions, gate: RouteGate | undefined): void {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const version = (route.constraints as Record<string, unknown> | undefined)?.version
+    const schema = route.schema as Record<string, unknown> | undefined
+    for (const method of methods) {
+      this.seen.push({
+        path: route.url,
+        method: method.toUpperCase(),
+        implemented: gate === undefined || gate.implemented,
+        tier: gate?.tier,
+        feature: gate?.feature,
+        version: typeof version === 'string' ? version : undefined,
+        hidden: schema?.hide === true
+      })
+    }
+  }
+
+  seal (): void {
+    this.ready = true
+  }
+
+  // The same matrix every call; callers get their own copy to sort or change.
+  current (): CapabilityMatrix {
+    if (!this.ready) {
+      throw new Error('fastify-not-implemented: capabilities() is available once the app is ready; call it after `await fastify.ready()`')
+    }
+    if (this.matrix === undefined) this.matrix = buildMatrix(this.seen, this.autoOptions)
+    return this.matrix
+  }
+
+  snapshot (): CapabilityMatrix {
+    return structuredClone(this.current())
+  }
+}
