@@ -26,7 +26,11 @@ const expected = [
   ['501 FST_ENDPOINT_NOT_IMPLEMENTED'],
   ['405 GET, HEAD, OPTIONS {"problem":"wrong-method","allowed":["GET","HEAD","OPTIONS"]}'],
   [],
-  ['501 FST_FEATURE_DISABLED']
+  ['501 FST_FEATURE_DISABLED'],
+  ['64 [{"path":"/pets/:petId","methods":[{"method":"GET","implemented":true,"tier":"plus"},{"method":"HEAD","implemented":true,"tier":"plus"},{"method":"DELETE","implemented":false},{"method":"OPTIONS","implemented":true}]}]'],
+  ['200 no-cache 304'],
+  ['plus #/components/schemas/FST_TIER_REQUIRED'],
+  []
 ]
 
 test('the README has the blocks this test knows', async (t) => {
