@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http'
+import { METHODS, STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { METHOD_NOT_IMPLEMENTED } from './codes'
@@ -29,14 +29,20 @@ interface ParserError extends Error {
 }
 
 // Node's parser refuses any method it does not know (BREW, FOO) before Fastify sees the
-// request. Returns that method when it is a well-formed token on a request line.
+// request (HPE_INVALID_METHOD). It also knows the RTSP methods (DESCRIBE, SETUP, PLAY, ...)
+// and refuses those on an HTTP/1.x line with another error (HPE_INVALID_CONSTANT), which a
+// bad protocol name after a method it serves ("GET /a HTXP/1.1") shares: that one keeps
+// its 400. Returns the refused method when it is a well-formed token on a request line.
+const servedMethods = new Set(METHODS)
+
 function refusedMethod (error: ParserError): string | undefined {
-  if (error.code !== 'HPE_INVALID_METHOD') return undefined
+  if (error.code !== 'HPE_INVALID_METHOD' && error.code !== 'HPE_INVALID_CONSTANT') return undefined
   const packet = error.rawPacket as Buffer
   // The refused request may follow others on a pipelined connection: its line starts
   // after the last line break before the point where parsing stopped.
   const start = packet.subarray(0, error.bytesParsed).lastIndexOf(0x0a) + 1
-  return methodPattern.exec(packet.toString('latin1', start, start + 64))?.[1]
+  const method = methodPattern.exec(packet.toString('latin1', start, start + 64))?.[1]
+  return method === undefined || servedMethods.has(method) ? undefined : method
 }
 
 function notImplementedResponse (method: string, cacheControl: string | false): string {

@@ -24,8 +24,9 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
   const candidates = table.sortedMethods(answersOptions ? ['OPTIONS'] : [])
   const implemented = new Set(candidates)
   const versions = table.versions
+  const versioned = versions.size > 0
   // Where routes are versioned, which methods answer depends on Accept-Version too.
-  const methodVary = versions.size > 0 ? ['Accept-Version'] : []
+  const methodVary = versioned ? ['Accept-Version'] : []
   const notImplementedHeaders = outcomeHeaders(settings, METHOD_NOT_IMPLEMENTED)
   const notAllowedHeaders = outcomeHeaders(settings, METHOD_NOT_ALLOWED, methodVary)
   const optionsHeaders = outcomeHeaders(settings, AUTO_OPTIONS, methodVary)
@@ -41,7 +42,9 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
   function constraintsOf (request: FastifyRequest): Constraints {
     return {
       host: request.headers.host,
-      version: request.headers['accept-version'] as string | undefined
+      // Fastify's router derives a version only where some route is versioned; asking it
+      // with one elsewhere would match no unversioned route.
+      version: versioned ? request.headers['accept-version'] as string | undefined : undefined
     }
   }
 
