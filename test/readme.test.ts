@@ -45,6 +45,11 @@ blocks.forEach((code, i) => {
   })
 })
 
+test('the output the README shows for its first example is what it prints', async (t) => {
+  const shown = /It prints:\n\n```text\n([\s\S]*?)```/.exec(readme)?.[1] as string
+  t.same(shown.trimEnd().split('\n'), expected[0].map((line) => line.trimEnd()))
+})
+
 test('the README opens with the two commands a new user needs', async (t) => {
   const opening = readme.split('\n').slice(0, 6).join('\n')
   t.match(opening, /npm install && npm run demo/)
