@@ -33,16 +33,14 @@ async function main () {
   console.log('Ctrl-C to stop.')
 
   for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.once(signal, () => {
-      app.close().then(() => process.exit(0), (error) => {
-        console.error(error)
-        process.exit(1)
-      })
-    })
+    process.once(signal, () => app.close().then(() => process.exit(0), fail))
   }
 }
 
-main().catch((error) => {
-  console.error(error.message)
+// One line, no stack: the port is taken, say.
+function fail (error) {
+  console.error(`demo: ${error.message}`)
   process.exit(1)
-})
+}
+
+main().catch(fail)

@@ -51,25 +51,25 @@ function isWholePathCapture (params: unknown, target: string): boolean {
 
 // Hot path of every 405 and OPTIONS answer: asks Fastify's own router, method by method,
 // what answers at this concrete URL, so router options (case sensitivity, trailing slash,
-// duplicate slashes) and constraints are honoured exactly as they are for routing.
-// Returns undefined when the router cannot read the URL (bad encoding, over-long
-// parameter): Fastify's own answer for it must stand.
+// duplicate slashes) and constraints are honoured exactly as they are for routing. A URL
+// the router cannot decode never gets here: Fastify's not-found router answers it 400.
 export function methodsAt (
   fastify: FastifyInstance,
   candidates: readonly string[],
   url: string,
   constraints: Constraints
-): MethodsAtPath | undefined {
+): MethodsAtPath {
   const methods: string[] = []
   const target = targetOf(url)
   let routed = false
   for (let i = 0; i < candidates.length; i++) {
     const method = candidates[i]
     const found: Found = fastify.findRoute({ method: method as 'GET', url, constraints })
-    if (found === null) continue
-    // find-my-way answers an unreadable URL (bad encoding, over-long parameter) with a
-    // stand-in handler and no query: not a route.
-    if (found.searchParams === undefined) return undefined
+    // A parameter over the router's maxParamLength: find-my-way answers with a stand-in
+    // (no query), and Fastify answers that method 414. It does not answer here, and by
+    // itself it does not make the path routed: where nothing else answers, Fastify's own
+    // 404 stands rather than an Allow the client could not use.
+    if (found === null || found.searchParams === undefined) continue
     methods.push(method)
     if (!routed && !isWholePathCapture(found.params, target)) routed = true
   }

@@ -80,10 +80,6 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     }
     const constraints = constraintsOf(request)
     const here = methodsAt(fastify, candidates, url, constraints)
-    if (here === undefined) {
-      done()
-      return
-    }
     if (!here.routed) {
       const version = constraints.version
       if (version !== undefined && hasOtherVersions(url, constraints)) {

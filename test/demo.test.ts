@@ -75,3 +75,16 @@ test('the demo answers every printed line as labelled, and stops on Ctrl-C', asy
   child.kill('SIGINT')
   t.equal(await exited, 0)
 })
+
+test('the demo says in one line why it cannot start (port taken) and exits 1', async (t) => {
+  const { child: first, out } = await start(t)
+  const port = /localhost:(\d+)/.exec(out)?.[1] as string
+  const second = spawn(process.execPath, [server], { env: { ...process.env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  second.stderr.setEncoding('utf8')
+  second.stderr.on('data', (chunk: string) => { stderr += chunk })
+  const code = await new Promise<number | null>((resolve) => second.once('exit', resolve))
+  first.kill('SIGKILL')
+  t.equal(code, 1)
+  t.match(stderr, /^demo: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/)
+})

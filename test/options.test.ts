@@ -37,6 +37,13 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['logLevel not a string', { logLevel: 30 }, /option "logLevel" must be one of .*, got 30/]
 ]
 
+// Fastify lets a function compute a plugin's options; what it returns is checked too.
+test('registration fails clearly when the options are not an object', async (t) => {
+  const app = Fastify()
+  app.register(notImplemented, (() => 'tiers=free,plus') as never)
+  await t.rejects(Promise.resolve(app.ready()), { name: 'TypeError', message: 'fastify-not-implemented: options must be an object, got string' })
+})
+
 for (const [name, options, message] of invalid) {
   test(`registration fails clearly on ${name}`, async (t) => {
     const app = Fastify()
