@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 
 // Shared by the gating tests: plan names, a per-request tier read from a header, log capture,
 // sockets.
@@ -51,13 +51,8 @@ export function holdEventLoop (t: Teardown): void {
   t.teardown(() => clearInterval(timer))
 }
 
-export async function listen (t: Teardown, app: FastifyInstance): Promise<{ origin: string, port: number }> {
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return { origin: `http://127.0.0.1:${address.port}`, port: address.port }
-}
+// One listen helper for every test file.
+export { listen } from './http'
 
 // Writes raw bytes and resolves with everything the server sends until the head and
 // `bodyBytes` of body have arrived (or the socket closes), with the milliseconds it took.
