@@ -12,6 +12,12 @@ import {
   VERSION_NOT_IMPLEMENTED
 } from './codes'
 
+interface AllowAnswer {
+  allow: readonly string[]
+  notAllowedHeaders: Headers
+  optionsHeaders: Headers
+}
+
 export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 // Builds the onRequest hook that runs only where Fastify's router found no route for the
@@ -64,6 +70,23 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     sendError(reply, error, headers)
   }
 
+  // One Allow answer per set of methods found at a path, made on first use: there are as
+  // many as the app has distinct method sets, whatever clients send, and a 405 then
+  // allocates no more than Fastify's own 404.
+  const allowAnswers = new Map<string, AllowAnswer>()
+  function allowAnswerFor (methods: string[]): AllowAnswer {
+    const key = methods.join()
+    let found = allowAnswers.get(key)
+    if (found === undefined) {
+      // Where no OPTIONS route answers, the plugin does.
+      const allow = answersOptions && !methods.includes('OPTIONS') ? [...methods, 'OPTIONS'].sort(compareMethods) : methods
+      const line = allow.join(', ')
+      found = { allow, notAllowedHeaders: withAllow(notAllowedHeaders, line), optionsHeaders: withAllow(optionsHeaders, line) }
+      allowAnswers.set(key, found)
+    }
+    return found
+  }
+
   // Hot path of every request Fastify's router did not match.
   return function notImplementedOnNotFound (request, reply, done) {
     const method = request.raw.method as string
@@ -91,16 +114,13 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       done()
       return
     }
-    // Where no OPTIONS route answers, the plugin does.
-    const allow = answersOptions && !here.methods.includes('OPTIONS')
-      ? [...here.methods, 'OPTIONS'].sort(compareMethods)
-      : here.methods
+    const answer405 = allowAnswerFor(here.methods)
     if (method === 'OPTIONS' && answersOptions) {
-      sendNoContent(reply, withAllow(optionsHeaders, allow.join(', ')))
+      sendNoContent(reply, answer405.optionsHeaders)
       return
     }
     const error = new errors.FST_METHOD_NOT_ALLOWED(method, targetOf(url)) as PluginError
-    error.allow = allow
-    answer(reply, error, withAllow(notAllowedHeaders, allow.join(', ')))
+    error.allow = answer405.allow.slice()
+    answer(reply, error, answer405.notAllowedHeaders)
   }
 }
