@@ -188,10 +188,9 @@ async function digestFor (routes: ReadonlyArray<Omit<RouteOptions, 'handler'>>):
 
 test('the digest is the same whatever the registration order', async (t) => {
   const reference = await digestFor(routePool)
-  await fc.assert(fc.asyncProperty(fc.shuffledSubarray(routePool, { minLength: routePool.length }), async (order) => {
+  await t.resolves(fc.assert(fc.asyncProperty(fc.shuffledSubarray(routePool, { minLength: routePool.length }), async (order) => {
     return (await digestFor(order)) === reference
-  }), { numRuns: 25 })
-  t.pass('25 registration orders, one digest')
+  }), { numRuns: 25 }), '25 registration orders, one digest')
 })
 
 test('the digest changes when any route, method, gate or version changes', async (t) => {

@@ -103,8 +103,7 @@ test('the instance decorators the types declare exist', async (t) => {
 test('clientErrorHandler is accepted by Fastify()', async (t) => {
   const app = Fastify({ clientErrorHandler: notImplemented.clientErrorHandler })
   t.teardown(() => app.close())
-  await app.ready()
-  t.pass('Fastify() takes it')
+  await t.resolves(Promise.resolve(app.ready()), 'Fastify() takes it')
 })
 
 test('errors: one constructor per code, with its code and status', async (t) => {

@@ -26,8 +26,9 @@ interface SkipOrFail {
   skip: (message: string) => unknown
 }
 
-// A machine without nginx may skip these tests, and says why; CI sets REQUIRE_NGINX=1 so a
-// missing binary fails the run instead of passing it silently.
+// A machine without nginx may skip these tests, and says why: the one skip in the suite,
+// because a developer's machine may lack a system package that npm cannot install. CI sets
+// REQUIRE_NGINX=1 (and installs nginx), so there a missing binary fails the run.
 export function nginxOrReport (t: SkipOrFail): string | undefined {
   const binary = findNginx()
   if (binary !== undefined) return binary
