@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { test } from 'tap'
-import cliModule = require('../dist/cli/main.js')
+import { runCli, type Result } from './helpers/cli'
 import specModule = require('../dist/cli/spec.js')
 
 // `audit <app> --openapi <spec>` against public OpenAPI documents shipped in an npm package
 // (@readme/oas-examples), and against small hand-written ones for the cases they lack.
 
-interface Output { write: (chunk: string) => boolean, isTTY?: boolean }
-interface Io { stdout: Output, stderr: Output, env: Record<string, string | undefined>, cwd: string }
-interface Result { code: number, stdout: string, stderr: string }
 interface Missing { method: string, path: string, status?: number, code?: string, allow?: string, note?: string }
 interface Report {
   spec: { file: string, version: string, title: string, operations: number }
@@ -19,7 +16,6 @@ interface Report {
   drift: number
 }
 
-const { run } = cliModule as unknown as { run: (argv: string[], io: Io) => Promise<number> }
 const { readSpec, basePathOf } = specModule as unknown as {
   readSpec: (file: string, cwd: string) => Promise<{ operations: Array<{ method: string, template: string, bases: string[], samples: Record<string, string> }> }>
   basePathOf: (server: unknown) => string
@@ -30,18 +26,6 @@ const bin = join(root, 'bin', 'fastify-not-implemented.js')
 const app = (name: string): string => `test/fixtures/cli/${name}`
 const spec = (name: string): string => `test/fixtures/cli/specs/${name}`
 const example = (name: string): string => `node_modules/@readme/oas-examples/${name}`
-
-async function runCli (argv: string[], tty = false): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(argv, {
-    stdout: { write: (chunk) => { stdout += chunk; return true }, isTTY: tty },
-    stderr: { write: (chunk) => { stderr += chunk; return true }, isTTY: tty },
-    env: {},
-    cwd: root
-  })
-  return { code, stdout, stderr }
-}
 
 async function auditJson (appName: string, specFile: string): Promise<{ code: number, report: Report }> {
   const res = await runCli(['audit', app(appName), '--openapi', specFile, '--json'])
@@ -232,7 +216,7 @@ test('singular wording, an untitled spec, a spec with no paths, Swagger 2.0 with
 })
 
 test('colours on a terminal, and progress on stderr only there', async (t) => {
-  const res = await runCli(['audit', app('catch-all.cjs'), '--openapi', spec('../catch-all.yaml')], true)
+  const res = await runCli(['audit', app('catch-all.cjs'), '--openapi', spec('../catch-all.yaml')], { tty: true })
   t.equal(res.code, 1)
   t.match(res.stdout, '\u001b[1maudit\u001b[22m of')
   t.match(res.stdout, '\u001b[31manswered by a catch-all route\u001b[39m')
@@ -241,7 +225,7 @@ test('colours on a terminal, and progress on stderr only there', async (t) => {
   t.match(res.stderr, '\r\u001b[2Kchecking operation 3/3')
   t.ok(res.stderr.endsWith('\r\u001b[2K'), 'the progress line is cleared')
 
-  const ok = await runCli(['audit', app('petstore-complete.cjs'), '--openapi', example('3.0/json/petstore.json')], true)
+  const ok = await runCli(['audit', app('petstore-complete.cjs'), '--openapi', example('3.0/json/petstore.json')], { tty: true })
   t.match(ok.stdout, '\u001b[32mno drift')
 })
 

@@ -4,34 +4,17 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'tap'
 import notImplemented = require('..')
-import cliModule = require('../dist/cli/main.js')
+import { runCli, type Result } from './helpers/cli'
 import errorsModule = require('../dist/cli/errors.js')
 
 // The command-line tool, run two ways: in this process through `run` (fast), and as the
 // real `bin` in a child process (exit status, streams, no stack traces).
 
-interface Output { write: (chunk: string) => boolean, isTTY?: boolean }
-interface Io { stdout: Output, stderr: Output, env: Record<string, string | undefined>, cwd: string }
-const { run } = cliModule as unknown as { run: (argv: string[], io: Io) => Promise<number> }
 const { reasonOf } = errorsModule as unknown as { reasonOf: (error: unknown) => string }
 
 const root = resolve(__dirname, '..')
 const bin = join(root, 'bin', 'fastify-not-implemented.js')
 const fixture = (name: string): string => `test/fixtures/cli/${name}`
-
-export interface Result { code: number, stdout: string, stderr: string }
-
-async function runCli (argv: string[], { tty = false, env = {} }: { tty?: boolean, env?: Record<string, string> } = {}): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(argv, {
-    stdout: { write: (chunk) => { stdout += chunk; return true }, isTTY: tty },
-    stderr: { write: (chunk) => { stderr += chunk; return true }, isTTY: tty },
-    env,
-    cwd: root
-  })
-  return { code, stdout, stderr }
-}
 
 function spawnCli (argv: string[]): Promise<Result> {
   return new Promise((resolve) => {

@@ -3,31 +3,15 @@ import { join, resolve } from 'node:path'
 import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import notImplemented = require('..')
-import cliModule = require('../dist/cli/main.js')
+import { runCli, type Result } from './helpers/cli'
 
 // `parity <url>...` against instances really listening on loopback.
 
-interface Output { write: (chunk: string) => boolean, isTTY?: boolean }
-interface Io { stdout: Output, stderr: Output, env: Record<string, string | undefined>, cwd: string }
-interface Result { code: number, stdout: string, stderr: string }
 interface Teardown { teardown: (fn: () => unknown) => void }
 
-const { run } = cliModule as unknown as { run: (argv: string[], io: Io) => Promise<number> }
 const root = resolve(__dirname, '..')
 const bin = join(root, 'bin', 'fastify-not-implemented.js')
 const ok = async (): Promise<{ ok: boolean }> => ({ ok: true })
-
-async function runCli (argv: string[], tty = false): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(argv, {
-    stdout: { write: (chunk) => { stdout += chunk; return true }, isTTY: tty },
-    stderr: { write: (chunk) => { stderr += chunk; return true }, isTTY: tty },
-    env: {},
-    cwd: root
-  })
-  return { code, stdout, stderr }
-}
 
 function spawnCli (argv: string[]): Promise<Result> {
   return new Promise((resolve) => {
@@ -202,7 +186,7 @@ test('an instance that cannot be read is bad input: exit 2, one line', async (t)
 test('colours on a terminal, and progress on stderr only there', async (t) => {
   const a = await instance(t)
   const b = await instance(t, { lacksDelete: true })
-  const res = await runCli(['parity', a, b], true)
+  const res = await runCli(['parity', a, b], { tty: true })
   t.equal(res.code, 1)
   t.match(res.stdout, '\u001b[1mparity\u001b[22m of 2 instances')
   t.match(res.stdout, `\u001b[31mmissing on ${b}\u001b[39m`)
@@ -210,7 +194,7 @@ test('colours on a terminal, and progress on stderr only there', async (t) => {
   t.equal(res.stderr, '\r\u001b[2Kfetching 0/2\r\u001b[2Kfetching 1/2\r\u001b[2Kfetching 2/2\r\u001b[2K')
 
   // The same URL twice is two instances (behind a load balancer it may reach two nodes).
-  const same = await runCli(['parity', a, a], true)
+  const same = await runCli(['parity', a, a], { tty: true })
   t.equal(same.code, 0)
   t.match(same.stdout, '\u001b[32mno drift')
 })
