@@ -75,9 +75,9 @@ drift: 3 capabilities differ
   t.equal(json.code, 1)
   const report = JSON.parse(json.stdout)
   t.same(report.differences, [
-    { capability: 'DELETE /pets/:petId', presentOn: [a, b], missingOn: [c] },
-    { capability: 'POST /pets [tier plus]', presentOn: [a, b], missingOn: [c] },
-    { capability: 'POST /pets [tier pro]', presentOn: [c], missingOn: [a, b] }
+    { capability: { path: '/pets/:petId', method: 'DELETE', implemented: true }, presentOn: [a, b], missingOn: [c] },
+    { capability: { path: '/pets', method: 'POST', implemented: true, tier: 'plus' }, presentOn: [a, b], missingOn: [c] },
+    { capability: { path: '/pets', method: 'POST', implemented: true, tier: 'pro' }, presentOn: [c], missingOn: [a, b] }
   ])
   t.same(report.instances.map((i: { url: string }) => i.url), [a, b, c])
   t.match(report.instances[0].digest, /^[0-9a-f]{64}$/)
@@ -109,21 +109,25 @@ test('every kind of gate, version and flag is part of a capability', async (t) =
   const b = await build(true)
   const res = await runCli(['parity', a, b, '--json'])
   t.equal(res.code, 1)
-  t.same(JSON.parse(res.stdout).differences.map((d: { capability: string }) => d.capability), [
-    'GET /a [tier pro; feature f1]',
-    'GET /a [tier pro; feature f2]',
-    'GET /h',
-    'GET /h [hidden]',
-    'GET /v [versions 1.0.0]',
-    'GET /v [versions 2.0.0]',
-    'HEAD /a [tier pro; feature f1]',
-    'HEAD /a [tier pro; feature f2]',
-    'HEAD /h',
-    'HEAD /h [hidden]',
-    'HEAD /v [versions 1.0.0]',
-    'HEAD /v [versions 2.0.0]',
-    'PUT /a [not built]'
+  // In the order of their descriptions (`GET /a [tier pro; feature f1]`), as values.
+  t.same(JSON.parse(res.stdout).differences.map((d: { capability: object }) => d.capability), [
+    { path: '/a', method: 'GET', implemented: true, tier: 'pro', feature: 'f1' },
+    { path: '/a', method: 'GET', implemented: true, tier: 'pro', feature: 'f2' },
+    { path: '/h', method: 'GET', implemented: true },
+    { path: '/h', method: 'GET', implemented: true, hidden: true },
+    { path: '/v', method: 'GET', implemented: true, versions: ['1.0.0'] },
+    { path: '/v', method: 'GET', implemented: true, versions: ['2.0.0'] },
+    { path: '/a', method: 'HEAD', implemented: true, tier: 'pro', feature: 'f1' },
+    { path: '/a', method: 'HEAD', implemented: true, tier: 'pro', feature: 'f2' },
+    { path: '/h', method: 'HEAD', implemented: true },
+    { path: '/h', method: 'HEAD', implemented: true, hidden: true },
+    { path: '/v', method: 'HEAD', implemented: true, versions: ['1.0.0'] },
+    { path: '/v', method: 'HEAD', implemented: true, versions: ['2.0.0'] },
+    { path: '/a', method: 'PUT', implemented: false }
   ])
+  const text = await runCli(['parity', a, b])
+  t.match(text.stdout, '\n  GET /a [tier pro; feature f1]   missing on ')
+  t.match(text.stdout, '\n  PUT /a [not built]              missing on ')
 })
 
 test('a gated capability route is read with the headers given with -H', async (t) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { audit, driftOf, formatAudit } from './audit'
+import { audit, auditJson, driftOf, formatAudit } from './audit'
 import { UsageError, reasonOf } from './errors'
 import { loadApp, type App } from './load-app'
 import { formatMatrix } from './matrix'
@@ -136,7 +136,7 @@ async function auditCommand (positionals: readonly string[], openapi: string | u
     const matrix = (app.capabilities as NonNullable<App['capabilities']>)()
     return audit(app, matrix, spec, (done, total) => progress.show(`checking operation ${done}/${total}`))
   }).finally(() => progress.clear())
-  io.stdout.write(json ? JSON.stringify({ ...report, drift: driftOf(report) }, null, 2) + '\n' : formatAudit(report, positionals[0], styleFor(io.stdout, io.env)))
+  io.stdout.write(json ? JSON.stringify(auditJson(report), null, 2) + '\n' : formatAudit(report, positionals[0], styleFor(io.stdout, io.env)))
   return driftOf(report) === 0 ? 0 : 1
 }
 

@@ -7,13 +7,27 @@ export interface Instance {
   matrix: CapabilityMatrix
 }
 
-// One capability (a method at a path, with its gates) that some instances lack.
+// One capability: a method at a path, with its gates, as the capability matrix gives it.
+export interface Capability extends CapabilityMethod {
+  path: string
+}
+
+// A capability that some instances lack; instances by the URL given.
 export interface Difference {
-  capability: string
+  capability: Capability
   presentOn: string[]
   missingOn: string[]
 }
 
+// The report, and the shape of `parity --json`: values, never the text a person reads.
+//
+// {
+//   "instances": [{ "url": "http://10.0.0.1/caps", "digest": "3335cb..." }, { "url": "http://10.0.0.2/caps", "digest": "b26768..." }],
+//   "differences": [
+//     { "capability": { "path": "/pets", "method": "POST", "implemented": true, "tier": "plus" },
+//       "presentOn": ["http://10.0.0.1/caps"], "missingOn": ["http://10.0.0.2/caps"] }
+//   ]
+// }
 export interface ParityReport {
   instances: Array<{ url: string, digest: string }>
   differences: Difference[]
@@ -71,28 +85,42 @@ function describe (path: string, entry: CapabilityMethod): string {
   return `${entry.method} ${path}` + (gates.length > 0 ? ` [${gates.join('; ')}]` : '')
 }
 
+// The fields of the matrix, and only those: an instance may serve more than this tool reads.
+function capabilityOf (path: string, entry: CapabilityMethod): Capability {
+  const capability: Capability = { path, method: entry.method, implemented: entry.implemented }
+  if (entry.tier !== undefined) capability.tier = entry.tier
+  if (entry.feature !== undefined) capability.feature = entry.feature
+  if (entry.versions !== undefined) capability.versions = entry.versions
+  if (entry.hidden === true) capability.hidden = true
+  return capability
+}
+
 // Instances are told apart by position: the same URL given twice (a load balancer, say)
 // may well reach two nodes.
 export function compareInstances (instances: readonly Instance[]): ParityReport {
-  const holders = new Map<string, Set<number>>()
+  // Capabilities are told apart by their description, which names every field.
+  const holders = new Map<string, { capability: Capability, on: Set<number> }>()
   instances.forEach(({ matrix }, index) => {
     for (const route of matrix.routes) {
       for (const entry of route.methods) {
-        const capability = describe(route.path, entry)
-        let set = holders.get(capability)
-        if (set === undefined) holders.set(capability, (set = new Set()))
-        set.add(index)
+        const text = describe(route.path, entry)
+        let holder = holders.get(text)
+        if (holder === undefined) holders.set(text, (holder = { capability: capabilityOf(route.path, entry), on: new Set() }))
+        holder.on.add(index)
       }
     }
   })
   const urls = instances.map(({ url }) => url)
-  const differences: Difference[] = []
-  for (const [capability, set] of holders) {
-    if (set.size === urls.length) continue
-    differences.push({ capability, presentOn: urls.filter((_, i) => set.has(i)), missingOn: urls.filter((_, i) => !set.has(i)) })
+  const differences: Array<Difference & { text: string }> = []
+  for (const [text, { capability, on }] of holders) {
+    if (on.size === urls.length) continue
+    differences.push({ text, capability, presentOn: urls.filter((_, i) => on.has(i)), missingOn: urls.filter((_, i) => !on.has(i)) })
   }
-  differences.sort((a, b) => a.capability < b.capability ? -1 : 1)
-  return { instances: instances.map(({ url, matrix }) => ({ url, digest: matrix.digest })), differences }
+  differences.sort((a, b) => a.text < b.text ? -1 : 1)
+  return {
+    instances: instances.map(({ url, matrix }) => ({ url, digest: matrix.digest })),
+    differences: differences.map(({ capability, presentOn, missingOn }) => ({ capability, presentOn, missingOn }))
+  }
 }
 
 export function formatParity (report: ParityReport, style: Style): string {
@@ -102,6 +130,6 @@ export function formatParity (report: ParityReport, style: Style): string {
     return out + style.green('no drift: every instance has the same capabilities') + '\n'
   }
   out += style.bold(`Capabilities some instances lack (${report.differences.length}):`) + '\n'
-  out += formatTable(report.differences.map((d) => [d.capability, { text: `missing on ${d.missingOn.join(', ')}`, paint: style.red }]), '  ') + '\n\n'
+  out += formatTable(report.differences.map((d) => [describe(d.capability.path, d.capability), { text: `missing on ${d.missingOn.join(', ')}`, paint: style.red }]), '  ') + '\n\n'
   return out + style.red(`drift: ${report.differences.length} ${report.differences.length === 1 ? 'capability differs' : 'capabilities differ'}`) + '\n'
 }
