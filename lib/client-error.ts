@@ -5,22 +5,36 @@ import { METHOD_NOT_IMPLEMENTED } from './codes'
 import { errors } from './errors'
 import { normalizeOptions, type Settings } from './options'
 
-// A request line's method: a token (RFC 9110 §9.1) followed by a space. Longer "methods"
-// are not worth a 501: a scanner's noise keeps its 400.
-const methodPattern = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) /
+// The longest method answered with 501: a longer token is a scanner's noise and keeps its 400.
+const maxMethodLength = 32
 
-// The settings of the plugin registered on an instance, so a `clientErrorHandler` given
-// to `Fastify()` before the plugin is registered still answers with the app's Cache-Control.
-const settingsByInstance = new WeakMap<object, Settings>()
-const defaultSettings = normalizeOptions(undefined)
+// How long a method that Node's parser refused before its first space arrived may take to
+// finish arriving. Its packets follow one another within a round trip, or a retransmission
+// (200 ms on Linux) when one is lost; a client that stalls longer gets the 400.
+const methodWaitMs = 1000
 
-// Connections with a 501 on its way: the parser reports its error again for every chunk
-// that arrives meanwhile.
-const answering = new WeakSet<Socket>()
+// A method is a token (RFC 9110 §9.1). Empty passes: a method that has not started.
+const tokenPrefix = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]*$/
 
-export function rememberSettings (instance: object, settings: Settings): void {
-  settingsByInstance.set(instance, settings)
+// Node internals this file relies on, checked against Node 20.20.2 (llhttp 9.3.1); the tests
+// in test/issues/client-error-split-method.test.ts fail if they change.
+//
+// 1. The method names Node's parser knows: Node's own list, PRI (the HTTP/2 preface) and the
+//    RTSP methods. It refuses the RTSP ones on an HTTP/1.x line only once it has read the
+//    protocol (HPE_INVALID_CONSTANT); any other name at the byte where it stops being the
+//    start of a known one (HPE_INVALID_METHOD).
+const rtspMethods = new Set(['ANNOUNCE', 'DESCRIBE', 'FLUSH', 'GET_PARAMETER', 'PAUSE', 'PLAY', 'RECORD', 'REDIRECT', 'SETUP', 'SET_PARAMETER', 'TEARDOWN'])
+// Every start of a name the parser knows, and each whole name followed by its space.
+const parserMethodStarts = new Set<string>()
+for (const name of [...METHODS, 'PRI', ...rtspMethods]) {
+  for (let end = 0; end <= name.length; end++) parserMethodStarts.add(name.slice(0, end))
+  parserMethodStarts.add(`${name} `)
 }
+// 2. A parser that failed stays failed, and Node reports every later packet of that
+//    connection through 'clientError' again, with that packet as `rawPacket` (and a
+//    meaningless `bytesParsed`). Bytes the parser took, in an earlier packet, as the start
+//    of a name it knows are kept nowhere: a method split there cannot be named.
+// 3. `socket._httpMessage`, the response that holds the socket (see `afterInFlight`).
 
 interface ParserError extends Error {
   code?: string
@@ -28,21 +42,67 @@ interface ParserError extends Error {
   bytesParsed?: number
 }
 
-// Node's parser refuses any method it does not know (BREW, FOO) before Fastify sees the
-// request (HPE_INVALID_METHOD). It also knows the RTSP methods (DESCRIBE, SETUP, PLAY, ...)
-// and refuses those on an HTTP/1.x line with another error (HPE_INVALID_CONSTANT), which a
-// bad protocol name after a method it serves ("GET /a HTXP/1.1") shares: that one keeps
-// its 400. Returns the refused method when it is a well-formed token on a request line.
-const servedMethods = new Set(METHODS)
+// The settings of the plugin registered on an instance, so a `clientErrorHandler` given
+// to `Fastify()` before the plugin is registered still answers with the app's Cache-Control.
+const settingsByInstance = new WeakMap<object, Settings>()
+const defaultSettings = normalizeOptions(undefined)
 
-function refusedMethod (error: ParserError): string | undefined {
+export function rememberSettings (instance: object, settings: Settings): void {
+  settingsByInstance.set(instance, settings)
+}
+
+// A connection whose request line is still arriving: its start so far, the error Node
+// reported first, and what to stop when the handler stops waiting.
+interface Waiting {
+  instance: FastifyInstance
+  error: ParserError
+  head: string
+  timer: NodeJS.Timeout
+  onClose: () => void
+}
+
+// Only connections that hit a client error are here: waiting for the rest of a method, or
+// answered (every later packet is reported again, and changes nothing).
+const answered = 'answered'
+const connections = new WeakMap<Socket, Waiting | typeof answered>()
+
+// What the start of a request line says: its method, `notAMethod` (garbage, too long, or no
+// request target), or undefined while its first space has not arrived.
+const notAMethod = Symbol('not a method')
+type Reading = string | typeof notAMethod | undefined
+
+function methodIn (head: string): Reading {
+  const space = head.indexOf(' ')
+  const token = space === -1 ? head : head.slice(0, space)
+  if (token.length > maxMethodLength || !tokenPrefix.test(token)) return notAMethod
+  if (space === -1) return undefined
+  return space === 0 ? notAMethod : token
+}
+
+// The start of the request line that Node's parser refused (at most one byte past the
+// longest method), null when the bytes Node reports cannot say which method it was, or
+// undefined for errors that are not about the request line's method.
+function refusedLine (error: ParserError): string | null | undefined {
   if (error.code !== 'HPE_INVALID_METHOD' && error.code !== 'HPE_INVALID_CONSTANT') return undefined
-  const packet = error.rawPacket as Buffer
+  const packet = error.rawPacket
+  const stop = error.bytesParsed as number
+  if (packet === undefined || !(stop < packet.length)) return null
   // The refused request may follow others on a pipelined connection: its line starts
   // after the last line break before the point where parsing stopped.
-  const start = packet.subarray(0, error.bytesParsed).lastIndexOf(0x0a) + 1
-  const method = methodPattern.exec(packet.toString('latin1', start, start + 64))?.[1]
-  return method === undefined || servedMethods.has(method) ? undefined : method
+  const start = packet.subarray(0, stop).lastIndexOf(0x0a) + 1
+  const head = packet.toString('latin1', start, start + maxMethodLength + 1)
+  if (error.code === 'HPE_INVALID_CONSTANT') {
+    // Refused at the protocol: the whole method is in this packet only if it is one the
+    // parser knows but Node does not serve. A served one ("GET /a HTXP/1.1") keeps its 400.
+    const method = methodIn(head)
+    return typeof method === 'string' && rtspMethods.has(method) ? head : null
+  }
+  // Refused inside the method: the bytes from the line's start to the refused one must be
+  // the start of a name the parser knows, which that byte does not continue. Otherwise the
+  // method started in an earlier packet (or after a request body), and is lost.
+  const known = packet.toString('latin1', start, stop)
+  const refused = known + String.fromCharCode(packet[stop])
+  return parserMethodStarts.has(known) && !parserMethodStarts.has(refused) ? head : null
 }
 
 function notImplementedResponse (method: string, cacheControl: string | false): string {
@@ -59,8 +119,9 @@ function notImplementedResponse (method: string, cacheControl: string | false): 
 
 // Runs `then` once every response to a request read before the failing one has been sent
 // (Node queues pipelined responses and hands the socket to each in turn), so that the
-// answers go out in order (RFC 9112 §9.3.2).
+// answers go out in order (RFC 9112 §9.3.2). A connection closed meanwhile gets nothing.
 function afterInFlight (socket: Socket, then: () => void): void {
+  if (socket.destroyed) return
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
   if (inFlight == null) {
     then()
@@ -69,46 +130,128 @@ function afterInFlight (socket: Socket, then: () => void): void {
   inFlight.once('close', () => afterInFlight(socket, then))
 }
 
-// Fastify's own default client error handler (fastify.js, `defaultClientErrorHandler`),
-// which an app gives up by passing its own, so every other client error is answered
-// exactly as before. (A connection reset by the peer is already destroyed.)
+// Fastify's own default client error handler, copied from Fastify 5.12.8 (fastify.js,
+// `defaultClientErrorHandler`): an app that passes its own gives that one up, so every
+// other client error is answered exactly as Fastify would.
 function fastifyDefault (this: FastifyInstance, err: ParserError, socket: Socket): void {
-  if (socket.destroyed) return
-  let body, errorCode, errorLabel
+  // In case of a connection reset, the socket has been destroyed and there is nothing that needs to be done.
+  // https://nodejs.org/api/http.html#event-clienterror
+  if (err.code === 'ECONNRESET' || socket.destroyed) {
+    return
+  }
+
+  let body, errorCode, errorStatus, errorLabel
+
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     errorCode = '408'
-    body = `{"error":"${STATUS_CODES[errorCode]}","message":"Client Timeout","statusCode":408}`
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Client Timeout","statusCode":408}`
     errorLabel = 'timeout'
   } else if (err.code === 'HPE_HEADER_OVERFLOW') {
     errorCode = '431'
-    body = `{"error":"${STATUS_CODES[errorCode]}","message":"Exceeded maximum allowed HTTP header size","statusCode":431}`
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Exceeded maximum allowed HTTP header size","statusCode":431}`
     errorLabel = 'header_overflow'
   } else {
     errorCode = '400'
-    body = `{"error":"${STATUS_CODES[errorCode]}","message":"Client Error","statusCode":400}`
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Client Error","statusCode":400}`
     errorLabel = 'error'
   }
+
+  // Most devs do not know what to do with this error.
+  // In the vast majority of cases, it's a network error and/or some
+  // config issue on the load balancer side.
   this.log.trace({ err }, `client ${errorLabel}`)
-  socket.write(`HTTP/1.1 ${errorCode} ${STATUS_CODES[errorCode]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+  // Copying standard node behavior
+  // https://github.com/nodejs/node/blob/6ca23d7846cb47e84fd344543e394e50938540be/lib/_http_server.js#L666
+
+  // If the socket is not writable, there is no reason to try to send data.
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${errorCode} ${errorStatus}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+  }
   socket.destroy(err)
+}
+
+function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: string): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const settings = settingsByInstance.get(instance) ?? defaultSettings
+  if (settings.logLevel !== 'silent') {
+    instance.log[settings.logLevel]({ notImplemented: { code: METHOD_NOT_IMPLEMENTED, statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
+  }
+  socket.end(notImplementedResponse(method, settings.cacheControl[METHOD_NOT_IMPLEMENTED]), () => socket.destroy())
+}
+
+// The answer to a refused request line, once the earlier requests have theirs: 501 naming a
+// method, or else Fastify's answer to `error`.
+function answer (instance: FastifyInstance, socket: Socket, error: ParserError, method: Exclude<Reading, undefined>): void {
+  connections.set(socket, answered)
+  afterInFlight(socket, () => {
+    if (method === notAMethod) fastifyDefault.call(instance, error, socket)
+    else sendNotImplemented(instance, socket, method)
+  })
+}
+
+function stopWaiting (socket: Socket, waiting: Waiting): void {
+  clearTimeout(waiting.timer)
+  socket.removeListener('close', waiting.onClose)
+}
+
+// Node reported the request line before its method's first space: read its next packets
+// (Node reports each one) until the method is whole, or is not one.
+function wait (instance: FastifyInstance, socket: Socket, error: ParserError, head: string): void {
+  const waiting: Waiting = {
+    instance,
+    error,
+    head,
+    timer: setTimeout(() => {
+      stopWaiting(socket, waiting)
+      answer(instance, socket, error, notAMethod)
+    }, methodWaitMs).unref(),
+    onClose: () => {
+      clearTimeout(waiting.timer)
+      connections.set(socket, answered)
+    }
+  }
+  socket.once('close', waiting.onClose)
+  connections.set(socket, waiting)
+}
+
+function readOn (socket: Socket, waiting: Waiting, error: ParserError): void {
+  // Another error (Node's request timeout): stop waiting and answer that one.
+  if (error.code !== waiting.error.code || error.rawPacket === undefined) {
+    stopWaiting(socket, waiting)
+    answer(waiting.instance, socket, error, notAMethod)
+    return
+  }
+  waiting.head += error.rawPacket.toString('latin1', 0, maxMethodLength + 1 - waiting.head.length)
+  const method = methodIn(waiting.head)
+  if (method === undefined) return
+  stopWaiting(socket, waiting)
+  answer(waiting.instance, socket, waiting.error, method)
 }
 
 // For `Fastify({ clientErrorHandler })`: a well-formed method token that Node's parser does
 // not know gets 501 (RFC 9110 §15.6.2: the server does not recognise the method), with
-// `Connection: close` because the parser cannot go on reading this connection. Garbage
-// keeps its 400, and every other client error keeps Fastify's default answer.
+// `Connection: close` because the parser cannot go on reading this connection, after the
+// answers to the requests before it. Garbage keeps its 400, and every other client error
+// keeps Fastify's default answer. Nothing is added to connections without a client error.
 export function clientErrorHandler (this: FastifyInstance, err: Error, socket: Socket): void {
-  if (answering.has(socket)) return
-  const method = refusedMethod(err as ParserError)
-  if (method === undefined) {
+  const state = connections.get(socket)
+  if (state === answered) return
+  if (state !== undefined) {
+    readOn(socket, state, err as ParserError)
+    return
+  }
+  const head = refusedLine(err as ParserError)
+  if (head === undefined) {
     fastifyDefault.call(this, err as ParserError, socket)
     return
   }
-  answering.add(socket)
-  const settings = settingsByInstance.get(this) ?? defaultSettings
-  if (settings.logLevel !== 'silent') {
-    this.log[settings.logLevel]({ notImplemented: { code: METHOD_NOT_IMPLEMENTED, statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
-  }
-  const response = notImplementedResponse(method, settings.cacheControl[METHOD_NOT_IMPLEMENTED])
-  afterInFlight(socket, () => socket.end(response, () => socket.destroy()))
+  const method = head === null ? notAMethod : methodIn(head)
+  if (method === undefined) wait(this, socket, err as ParserError, head as string)
+  else answer(this, socket, err as ParserError, method)
 }

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { createServer, type RequestListener } from 'node:http'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import notImplemented = require('..')
 import { head, listen, notImplementedBody, rawExchange } from './helpers/http'
@@ -78,6 +78,7 @@ test('garbage keeps Fastify\'s 400, a header overflow its 431', async (t) => {
     { name: 'control bytes', bytes: '\x01\x02 /pot HTTP/1.1\r\nHost: localhost\r\n\r\n' },
     { name: 'a token too long to be a method', bytes: `${'A'.repeat(40)} /pot HTTP/1.1\r\nHost: localhost\r\n\r\n` },
     { name: 'no request target', bytes: 'BREW\r\n\r\n' },
+    { name: 'no method', bytes: ' /pot HTTP/1.1\r\nHost: localhost\r\n\r\n' },
     { name: 'a bad request target', bytes: 'GET /a b c HTTP/1.1\r\n\r\n' }
   ]
   for (const { name, bytes } of cases) {
@@ -129,4 +130,56 @@ test('pipelined requests before the refused one get their answers first, in orde
   // Bytes that arrive while the answers are on their way change nothing.
   const later = await rawExchange(port, [head('GET', '/slow') + brew, 'more bytes\r\n', brew], { untilClosed: true, gap: 5 })
   t.same(later.responses.map((r) => r.status), [200, 501])
+})
+
+// A socket and an app as the handler sees them, for what a real socket cannot be made to do
+// on demand: what was written, ended and destroyed, and what was logged.
+function fake (state: { writable: boolean, destroyed?: boolean }): { socket: Socket, app: FastifyInstance, calls: string[] } {
+  const calls: string[] = []
+  const socket = {
+    ...state,
+    destroyed: state.destroyed ?? false,
+    write: (data: string) => { calls.push(`write ${data.slice(0, data.indexOf('\r\n'))}`) },
+    end: (data: string) => { calls.push(`end ${data.slice(0, data.indexOf('\r\n'))}`) },
+    destroy: (error?: Error) => { calls.push(`destroy${error === undefined ? '' : ` ${(error as NodeJS.ErrnoException).code}`}`) }
+  }
+  const log = (level: string) => (_: unknown, message: string) => { calls.push(`${level} ${message}`) }
+  const app = { log: { trace: log('trace'), info: log('info') } }
+  return { socket: socket as unknown as Socket, app: app as unknown as FastifyInstance, calls }
+}
+
+function clientError (code: string, fields: { rawPacket?: Buffer, bytesParsed?: number } = {}): Error {
+  return Object.assign(new Error(code), { code }, fields)
+}
+
+test('a connection reset gets no answer even while its socket still looks open, as in Fastify 5.12', async (t) => {
+  const { socket, app, calls } = fake({ writable: true })
+  notImplemented.clientErrorHandler.call(app, clientError('ECONNRESET'), socket)
+  t.same(calls, [], 'nothing logged, written or destroyed')
+})
+
+test('a socket that can no longer be written to is only destroyed, as in Fastify 5.12', async (t) => {
+  const { socket, app, calls } = fake({ writable: false })
+  notImplemented.clientErrorHandler.call(app, clientError('HPE_HEADER_OVERFLOW'), socket)
+  t.same(calls, ['trace client header_overflow', 'destroy HPE_HEADER_OVERFLOW'])
+
+  const writable = fake({ writable: true })
+  notImplemented.clientErrorHandler.call(writable.app, clientError('HPE_HEADER_OVERFLOW'), writable.socket)
+  t.same(writable.calls, ['trace client header_overflow', 'write HTTP/1.1 431 Request Header Fields Too Large', 'destroy HPE_HEADER_OVERFLOW'])
+
+  const destroyed = fake({ writable: true, destroyed: true })
+  notImplemented.clientErrorHandler.call(destroyed.app, clientError('HPE_HEADER_OVERFLOW'), destroyed.socket)
+  t.same(destroyed.calls, [], 'a destroyed socket: nothing')
+})
+
+test('a refused method on a socket that can no longer be written to is only destroyed', async (t) => {
+  const { socket, app, calls } = fake({ writable: false })
+  notImplemented.clientErrorHandler.call(app, clientError('HPE_INVALID_METHOD', { rawPacket: Buffer.from(brew), bytesParsed: 1 }), socket)
+  t.same(calls, ['destroy'])
+})
+
+test('a refused method without the packet Node always attaches keeps the 400', async (t) => {
+  const { socket, app, calls } = fake({ writable: true })
+  notImplemented.clientErrorHandler.call(app, clientError('HPE_INVALID_METHOD'), socket)
+  t.same(calls, ['trace client error', 'write HTTP/1.1 400 Bad Request', 'destroy HPE_INVALID_METHOD'])
 })
