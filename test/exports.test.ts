@@ -25,6 +25,7 @@ const codes = Object.keys(contract) as Code[]
 
 interface JsonSchema {
   $id?: string
+  title?: string
   type?: string
   const?: unknown
   anyOf?: JsonSchema[]
@@ -132,6 +133,7 @@ test('schemas: one TypeBox object per code, matching the types', async (t) => {
     const schema = schemas[code]
     const { statusCode, required, optional } = contract[code]
     t.equal(schema.$id, `fastify-not-implemented/${code}`, `${code}: $id`)
+    t.equal(schema.title, code, `${code}: title`)
     t.equal(schema.type, 'object', `${code}: an object`)
     t.same(literals(schema.properties?.code), [code], `${code}: code is the literal`)
     t.same(literals(schema.properties?.statusCode).sort(), [...statusCode].sort(), `${code}: statusCode literals`)
@@ -149,6 +151,26 @@ test('schemas: one TypeBox object per code, matching the types', async (t) => {
   const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null))
   for (const code of codes) {
     t.same(json(registered[`fastify-not-implemented/${code}`]), json(schemas[code]), `${code} is registered under its $id`)
+  }
+})
+
+// A body each schema must accept, and the same with another status: one it must refuse.
+function sampleBody (code: Code): Record<string, unknown> {
+  const body: Record<string, unknown> = { statusCode: contract[code].statusCode[0], code, error: 'Not Implemented', message: 'no' }
+  for (const field of contract[code].required) body[field] = field === 'allow' ? ['GET', 'HEAD'] : 'x'
+  return body
+}
+
+test('schemas: TypeBox 0.34 and TypeBox 1.x check bodies against them alike', async (t) => {
+  const { Value: ValueZero } = await import('@sinclair/typebox/value')
+  const { Value: ValueOne } = await import('typebox/value')
+  const lines = { '@sinclair/typebox 0.34': ValueZero, 'typebox 1.x': ValueOne }
+  for (const [line, Value] of Object.entries(lines)) {
+    for (const code of codes) {
+      const schema = notImplemented.schemas[code]
+      t.ok(Value.Check(schema, sampleBody(code)), `${line}: ${code} accepts its body`)
+      t.notOk(Value.Check(schema, { ...sampleBody(code), statusCode: 200 }), `${line}: ${code} refuses another status`)
+    }
   }
 })
 

@@ -2,7 +2,9 @@
 // ES module and TypeScript apps (no network: every package comes from npm's cache), run them.
 // The apps are in test/fixtures/pack: cjs/app.js, esm/app.js, and ts/, type-checked with the
 // repository's tsc before it runs: app.mts (ES modules), require.cts (`import x = require()`),
-// tiers.mts (augments TierRegistry; its `@ts-expect-error` lines must stay compile errors).
+// tiers.mts (augments TierRegistry; its `@ts-expect-error` lines must stay compile errors), and
+// typebox/, the exported schemas in route responses with @sinclair/typebox 0.34 and with TypeBox
+// 1.x (`typebox`, with @fastify/type-provider-typebox 6), each from CommonJS and from ES modules.
 import { test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { builtinModules } from 'node:module'
@@ -101,12 +103,13 @@ function entryPoints (pkg: Manifest): string[] {
   return [...new Set(targets.map((target) => target.replace(/^\.\//, '')))]
 }
 
-// The tarball holds what a user needs and nothing else.
+// The tarball holds what a user needs and nothing else: the built code with its source maps and
+// the sources they map to (test/issues/packaged-source-maps.test.ts checks that they match).
 function unexpectedFiles (files: string[], pkg: Manifest): string[] {
   const entries = new Set(entryPoints(pkg))
   return files.filter((file) =>
     !(file === 'package.json' || file === 'README.md' || /^LICEN[CS]E(\.\w+)?$/i.test(file) ||
-      file === 'types/index.d.ts' || /^dist\/.+\.js$/.test(file) || entries.has(file)))
+      file === 'types/index.d.ts' || /^dist\/.+\.js(\.map)?$/.test(file) || /^lib\/.+\.ts$/.test(file) || entries.has(file)))
 }
 
 // A lockfile for the throwaway project, cut from the repository's own: the same versions of
@@ -197,7 +200,7 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
     }
     t.ok(files.some((file) => /^LICEN[CS]E(\.\w+)?$/i.test(file)), 'a LICENSE is in the tarball')
     for (const entry of entryPoints(manifest)) t.ok(files.includes(entry), `${entry}, named in package.json, is in the tarball`)
-    t.same(unexpectedFiles(files, manifest), [], 'no tests, sources, source maps or config in the tarball')
+    t.same(unexpectedFiles(files, manifest), [], 'no tests, fixtures, scripts or config in the tarball')
   })
 
   const project = join(tmp, 'app')
@@ -207,7 +210,11 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
   const dependencies = {
     [manifest.name]: `file:${tarball}`,
     fastify: versionOf('fastify'),
-    '@types/node': versionOf('@types/node')
+    '@types/node': versionOf('@types/node'),
+    // The two TypeBox lines an app may use the exported schemas with.
+    '@sinclair/typebox': versionOf('@sinclair/typebox'),
+    typebox: versionOf('typebox'),
+    '@fastify/type-provider-typebox': versionOf('@fastify/type-provider-typebox')
   }
   cpSync(fixtures, project, { recursive: true })
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-smoke', version: '1.0.0', private: true, dependencies }, null, 2))
@@ -301,5 +308,37 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
       'POST /users': { status: 405, body: { code: 'FST_METHOD_NOT_ALLOWED' } },
       'PROPFIND /users': { status: 501, body: { code: 'FST_METHOD_NOT_IMPLEMENTED' } }
     }, 'and answers 405 and 501')
+  })
+
+  t.test('the schemas in route responses with TypeBox 0.34 and 1.x, from CommonJS and ES modules', async (t) => {
+    const dir = join(project, 'typebox')
+    // Strict, nodenext; nothing is emitted on an error. (The libraries' declaration files, the
+    // package's among them, are checked in full by the TypeScript app above: not again here.)
+    const checked = run(process.execPath, [tsc, '-p', dir], dir)
+    if (checked.status !== 0) return t.fail('the TypeBox recipes do not type-check against the published types', { output: checked.output })
+    t.equal(checked.status, 0, 'every recipe type-checks and keeps the body\'s type')
+
+    const apps = {
+      'sinclair.mjs': ['/schema', '/ref', '/by-id'],
+      'sinclair.cjs': ['/schema', '/ref', '/by-id'],
+      'typebox.mjs': ['/schema', '/by-id', '/handler'],
+      'typebox.cjs': ['/schema', '/by-id', '/handler']
+    }
+    for (const [file, urls] of Object.entries(apps)) {
+      const app = run(process.execPath, [file], dir, 20_000)
+      if (app.status !== 0) {
+        t.fail(`${file} failed`, { output: app.output })
+        continue
+      }
+      const { seen } = JSON.parse(app.stdout.trim().split('\n').pop() as string) as { seen: Record<string, unknown> }
+      t.same(Object.keys(seen), urls, `${file}: every route answered`)
+      for (const url of urls) {
+        t.match(seen[url], {
+          status: 501,
+          body: { statusCode: 501, code: 'FST_TIER_REQUIRED', error: String, message: String, requiredTier: 'plus' },
+          valid: true
+        }, `${file} ${url}: the 501 goes out through the route's schema, and the schema accepts it`)
+      }
+    }
   })
 })

@@ -1,9 +1,27 @@
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify'
 import type { FastifyErrorConstructor } from '@fastify/error'
-import type { TArray, TLiteral, TObject, TOptional, TProperties, TSchema, TString, TUnion } from '@sinclair/typebox'
+// TypeBox 0.34 ships CommonJS and ES module typings, each with its own `Kind` symbol: a schema
+// typed with one is no `TSchema` to the other. The schemas are declared with both, so that they
+// fit whichever typings an app's own `import ... from '@sinclair/typebox'` gets. TypeBox 1.x
+// (`typebox`) infers the same bodies from their JSON Schema shape.
+import type * as Cjs from '@sinclair/typebox' with { 'resolution-mode': 'require' }
+import type * as Esm from '@sinclair/typebox' with { 'resolution-mode': 'import' }
 
 type FastifyNotImplementedPlugin = FastifyPluginAsync<fastifyNotImplemented.FastifyNotImplementedOptions>
+// TypeBox 0.34 types of the CommonJS typings, with the ES module typings' symbols added (and,
+// where an option holds a schema, that option typed for both), so that both typings accept them.
+type Dual<Type extends Cjs.TSchema> = Type & { [Esm.Kind]: Type[typeof Cjs.Kind] } &
+  (Type extends { [Cjs.OptionalKind]: 'Optional' } ? { [Esm.OptionalKind]: 'Optional' } : unknown)
+type DualSchema = Dual<Cjs.TSchema>
+type DualString = Dual<Cjs.TString>
+type DualLiteral<Value extends string | number> = Dual<Cjs.TLiteral<Value>>
+type DualArray<Items extends DualSchema> = Dual<Cjs.TArray<Items>> & { contains?: Esm.TSchema }
+type DualUnion<Types extends DualSchema[]> = Dual<Cjs.TUnion<Types>>
+type DualOptional<Type extends DualSchema> = Dual<Cjs.TOptional<Type>>
+type DualObject<Properties extends Record<string, DualSchema>> = Dual<Cjs.TObject<Properties>> & {
+  additionalProperties?: Esm.TAdditionalProperties
+}
 // The plugin with every export on it, as `module.exports` is at run time.
 type FastifyNotImplemented = typeof fastifyNotImplemented
 
@@ -135,26 +153,35 @@ declare namespace fastifyNotImplemented {
     FST_VERSION_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_VERSION_NOT_IMPLEMENTED', statusCode: 501, version?: string } & NotImplementedErrorFields>
   }
 
-  /** The TypeBox schema of one error body: Fastify's error shape plus the outcome's own fields. */
+  /** The `$id` under which the plugin registers the schema of a code with `addSchema`. */
+  export type SchemaId<Code extends ErrorCode> = `fastify-not-implemented/${Code}`
+
+  /**
+   * The TypeBox schema of one error body: Fastify's error shape plus the outcome's own fields.
+   * A TypeBox 0.34 `TObject` to both its CommonJS and its ES module typings, and a JSON Schema
+   * from which TypeBox 1.x infers the same body.
+   */
   export type ErrorBodySchema<
     Code extends ErrorCode,
-    Status extends TSchema,
-    Extra extends TProperties = Record<never, never>
-  > = TObject<{
+    Status extends DualSchema,
+    Extra extends Record<string, DualSchema> = Record<never, never>
+  > = DualObject<{
     statusCode: Status
-    code: TLiteral<Code>
-    error: TString
-    message: TString
-  } & Extra>
+    code: DualLiteral<Code>
+    error: DualString
+    message: DualString
+  } & Extra> & { $id: SchemaId<Code>, title: Code }
 
   export interface NotImplementedSchemas {
-    FST_METHOD_NOT_IMPLEMENTED: ErrorBodySchema<'FST_METHOD_NOT_IMPLEMENTED', TLiteral<501>>
-    FST_METHOD_NOT_ALLOWED: ErrorBodySchema<'FST_METHOD_NOT_ALLOWED', TLiteral<405>, { allow: TArray<TString> }>
-    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', TUnion<[TLiteral<501>, TLiteral<402>, TLiteral<403>]>, { requiredTier: TOptional<TString> }>
-    FST_FEATURE_DISABLED: ErrorBodySchema<'FST_FEATURE_DISABLED', TLiteral<501>, { feature: TString }>
-    FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', TLiteral<501>>
-    FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', TLiteral<503>>
-    FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', TLiteral<501>, { version: TString }>
+    FST_METHOD_NOT_IMPLEMENTED: ErrorBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>
+    FST_METHOD_NOT_ALLOWED: ErrorBodySchema<'FST_METHOD_NOT_ALLOWED', DualLiteral<405>, { allow: DualArray<DualString> }>
+    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', DualUnion<[DualLiteral<501>, DualLiteral<402>, DualLiteral<403>]>, {
+      requiredTier: DualOptional<DualString>
+    }>
+    FST_FEATURE_DISABLED: ErrorBodySchema<'FST_FEATURE_DISABLED', DualLiteral<501>, { feature: DualString }>
+    FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
+    FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>
+    FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', DualLiteral<501>, { version: DualString }>
   }
 
   /**

@@ -1,7 +1,8 @@
 import fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify'
 import type { Socket } from 'node:net'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
-import type { Static } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { Type as TypeOne, type Static as StaticOne } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { OpenFeature } from '@openfeature/server-sdk'
 import notImplemented, {
@@ -193,7 +194,8 @@ app.setErrorHandler((error: FastifyError, _request, reply) => {
 })
 
 // schemas: TypeBox objects, one per code, whose static types are the bodies a client sees.
-expectType<'fastify-not-implemented/FST_METHOD_NOT_IMPLEMENTED' | string | undefined>(schemas.FST_METHOD_NOT_IMPLEMENTED.$id)
+expectType<'fastify-not-implemented/FST_METHOD_NOT_IMPLEMENTED'>(schemas.FST_METHOD_NOT_IMPLEMENTED.$id)
+expectType<'FST_TIER_REQUIRED'>(schemas.FST_TIER_REQUIRED.title)
 expectType<{ statusCode: 501, code: 'FST_METHOD_NOT_IMPLEMENTED', error: string, message: string }>(
   {} as Static<typeof schemas.FST_METHOD_NOT_IMPLEMENTED>
 )
@@ -216,6 +218,25 @@ expectType<{ statusCode: 501, code: 'FST_VERSION_NOT_IMPLEMENTED', error: string
   {} as Static<typeof schemas.FST_VERSION_NOT_IMPLEMENTED>
 )
 expectType<ErrorCode[]>(Object.keys(schemas) as Array<keyof typeof schemas>)
+
+// ... referenced with TypeBox 0.34: `Type.Ref(schema)`, or by `$id`; both keep the body's type.
+type TierRequiredBody = { statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string }
+const tierRequiredRef = Type.Ref(schemas.FST_TIER_REQUIRED)
+expectType<TierRequiredBody>({} as Static<typeof tierRequiredRef>)
+const tierRequiredById = Type.Unsafe<Static<typeof schemas.FST_TIER_REQUIRED>>(Type.Ref(schemas.FST_TIER_REQUIRED.$id))
+expectType<TierRequiredBody>({} as Static<typeof tierRequiredById>)
+expectType<'fastify-not-implemented/FST_TIER_REQUIRED'>(Type.Ref(schemas.FST_TIER_REQUIRED.$id).$ref)
+// ... composed with TypeBox 0.34.
+const tierAnswers = Type.Union([schemas.FST_TIER_REQUIRED, schemas.FST_TIER_UNAVAILABLE])
+expectType<'FST_TIER_REQUIRED' | 'FST_TIER_UNAVAILABLE'>({} as Static<typeof tierAnswers>['code'])
+const traced = Type.Composite([schemas.FST_FEATURE_DISABLED, Type.Object({ traceId: Type.String() })])
+expectType<{ statusCode: 501, code: 'FST_FEATURE_DISABLED', error: string, message: string, feature: string, traceId: string }>({} as Static<typeof traced>)
+
+// ... and with TypeBox 1.x (`typebox`), which has no `Type.Ref(schema)`: the schema itself, or its `$id`.
+expectType<TierRequiredBody>({} as StaticOne<typeof schemas.FST_TIER_REQUIRED>)
+const tierRequiredByIdOne = TypeOne.Unsafe<StaticOne<typeof schemas.FST_TIER_REQUIRED>>(TypeOne.Ref(schemas.FST_TIER_REQUIRED.$id))
+expectType<TierRequiredBody>({} as StaticOne<typeof tierRequiredByIdOne>)
+expectError(TypeOne.Ref(schemas.FST_TIER_REQUIRED))
 
 // ... usable as route response schemas, with a TypeBox type provider.
 const typed = app.withTypeProvider<TypeBoxTypeProvider>()
