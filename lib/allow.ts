@@ -1,5 +1,6 @@
 import { unescape } from 'node:querystring'
 import type { FastifyInstance } from 'fastify'
+import { asRouted } from './unbuilt-routes'
 
 export interface MethodsAtPath {
   // Every method that answers at the path, in the candidates' order.
@@ -25,53 +26,96 @@ export function targetOf (url: string): string {
 
 // The path the router matches for a target, as find-my-way reads it: an absolute-form
 // target (`http://host/users`, RFC 9112 §3.2.2) by its path, `/` when it has none, and the
-// asterisk form (`*`) as it is.
+// asterisk form (`*`) as it is; a fragment is no part of it.
 function routerPath (target: string): string {
-  if (target.charCodeAt(0) === 47) return target
-  const scheme = target.indexOf('://')
-  if (scheme === -1) return target
-  const slash = target.indexOf('/', scheme + 3)
-  return slash === -1 ? '/' : target.slice(slash)
+  let path = target
+  if (target.charCodeAt(0) !== 47) {
+    const scheme = target.indexOf('://')
+    if (scheme !== -1) {
+      const slash = target.indexOf('/', scheme + 3)
+      path = slash === -1 ? '/' : target.slice(slash)
+    }
+  }
+  const fragment = path.indexOf('#')
+  return fragment === -1 ? path : path.slice(0, fragment)
 }
 
 function withoutSlashes (path: string): string {
   return path.replaceAll('/', '')
 }
 
-// A root catch-all (`*` or `/*`, as @fastify/cors registers for OPTIONS) captures the whole
-// path in its one `*` parameter; a narrower wildcard such as `/files/*` captures only part
-// of it. Slashes are left out of the comparison because the router may have merged
-// duplicate slashes or dropped a trailing one (router options) before capturing.
-function isWholePathCapture (params: unknown, target: string): boolean {
+// The one place that decides whether a match is a root catch-all's (`*` or `/*`, as
+// @fastify/cors registers for OPTIONS): it captures the whole path in its one `*`
+// parameter, where a narrower wildcard such as `/files/*` captures only part of it.
+// Slashes are left out of the comparison because the router may have merged duplicate
+// slashes or dropped a trailing one (router options) before capturing; and with the
+// router's `useSemicolonDelimiter` the path ends at the first `;`, which is why the
+// capture may also equal the path up to there.
+export function isWholePathCapture (params: unknown, target: string): boolean {
   const keys = Object.keys(params as object)
   if (keys.length !== 1 || keys[0] !== '*') return false
-  const rest = (params as Record<string, string>)['*']
-  return withoutSlashes(rest) === withoutSlashes(unescape(routerPath(target)))
+  const capture = withoutSlashes((params as Record<string, string>)['*'])
+  const path = unescape(routerPath(target))
+  if (capture === withoutSlashes(path)) return true
+  const semicolon = path.indexOf(';')
+  return semicolon !== -1 && capture === withoutSlashes(path.slice(0, semicolon))
+}
+
+// Whether two matches bound the same parameters to the same values.
+function sameParams (a: unknown, b: unknown): boolean {
+  const left = a as Record<string, string>
+  const right = b as Record<string, string>
+  const keys = Object.keys(left)
+  if (keys.length !== Object.keys(right).length) return false
+  for (const key of keys) if (left[key] !== right[key]) return false
+  return true
+}
+
+// A parameter over the router's maxParamLength: find-my-way answers with a stand-in (no
+// query), and Fastify answers that method 414. It does not answer here, and by itself it
+// does not make the path routed: where nothing else answers, Fastify's own 404 stands
+// rather than an Allow the client could not use.
+function answers (found: Found): found is NonNullable<Found> {
+  return found !== null && found.searchParams !== undefined
 }
 
 // Hot path of every 405 and OPTIONS answer: asks Fastify's own router, method by method,
-// what answers at this concrete URL, so router options (case sensitivity, trailing slash,
-// duplicate slashes) and constraints are honoured exactly as they are for routing. A URL
-// the router cannot decode never gets here: Fastify's not-found router answers it 400.
+// what answers at this concrete path, so router options (case sensitivity, trailing slash,
+// duplicate slashes) and constraints are honoured exactly as they are for routing. It asks
+// with the path alone: the query string would be parsed again for every method. A URL the
+// router cannot decode never gets here: Fastify's not-found router answers it 400.
+//
+// For a method that also has unbuilt routes it asks twice, once as routing does and once
+// without them: the method answers here only when both find the same match (the unbuilt
+// route, when it is the one routing picks, is seen by the first lookup alone). An unbuilt
+// route still makes the path one that has routes: other methods there get 405, not 404.
 export function methodsAt (
   fastify: FastifyInstance,
   candidates: readonly string[],
-  url: string,
+  withUnbuiltRoutes: ReadonlySet<string>,
+  onlyUnbuilt: readonly string[],
+  path: string,
   constraints: Constraints
 ): MethodsAtPath {
   const methods: string[] = []
-  const target = targetOf(url)
   let routed = false
   for (let i = 0; i < candidates.length; i++) {
     const method = candidates[i]
-    const found: Found = fastify.findRoute({ method: method as 'GET', url, constraints })
-    // A parameter over the router's maxParamLength: find-my-way answers with a stand-in
-    // (no query), and Fastify answers that method 414. It does not answer here, and by
-    // itself it does not make the path routed: where nothing else answers, Fastify's own
-    // 404 stands rather than an Allow the client could not use.
-    if (found === null || found.searchParams === undefined) continue
+    const unbuiltToo = withUnbuiltRoutes.has(method)
+    const found: Found = fastify.findRoute({ method: method as 'GET', url: path, constraints: unbuiltToo ? asRouted(constraints) : constraints })
+    if (!answers(found)) continue
+    if (!routed && !isWholePathCapture(found.params, path)) routed = true
+    if (unbuiltToo) {
+      const built = fastify.findRoute({ method: method as 'GET', url: path, constraints })
+      if (!answers(built) || !sameParams(found.params, built.params)) continue
+    }
     methods.push(method)
-    if (!routed && !isWholePathCapture(found.params, target)) routed = true
+  }
+  // Methods whose only routes are unbuilt answer nowhere, but may still make this a path
+  // that has routes.
+  for (let i = 0; i < onlyUnbuilt.length && !routed; i++) {
+    const found: Found = fastify.findRoute({ method: onlyUnbuilt[i] as 'GET', url: path, constraints: asRouted(constraints) })
+    if (answers(found) && !isWholePathCapture(found.params, path)) routed = true
   }
   return { methods, routed }
 }

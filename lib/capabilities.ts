@@ -96,9 +96,15 @@ export function buildMatrix (seen: readonly Seen[], autoOptions: boolean): Capab
   for (const path of [...byPath.keys()].sort(byText)) {
     const groups = [...(byPath.get(path) as Map<string, { first: Seen, versions: Set<string> }>).values()]
     const methods = groups.map(({ first, versions }) => methodEntry(first, versions))
-    // The plugin answers OPTIONS (204 + Allow) wherever the app has no OPTIONS route.
+    // The plugin answers OPTIONS (204 + Allow) wherever the app has no OPTIONS route, in
+    // the versions the path answers: on a path whose routes are all versioned, a request
+    // without Accept-Version finds nothing there (404), and so does its OPTIONS.
     if (autoOptions && !isRootCatchAll(path) && !methods.some((m) => m.method === 'OPTIONS')) {
-      methods.push({ method: 'OPTIONS', implemented: true })
+      const options: CapabilityMethod = { method: 'OPTIONS', implemented: true }
+      if (methods.every((m) => m.versions !== undefined)) {
+        options.versions = [...new Set(methods.flatMap((m) => m.versions as string[]))].sort(byText)
+      }
+      methods.push(options)
     }
     routes.push({ path, methods: methods.sort(compareEntries) })
   }

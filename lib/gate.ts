@@ -1,11 +1,11 @@
-import { inspect } from 'node:util'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
 import type { Settings } from './options'
 import type { RouteGate } from './route-gate'
 import { outcomeHeaders, sendError, type Headers } from './respond'
-import { logDecision } from './log'
-import { isThenable, withTimeout } from './with-timeout'
+import { logDecision, logUnavailable } from './log'
+import { shapeOf } from './describe'
+import { settle } from './with-timeout'
 import {
   ENDPOINT_NOT_IMPLEMENTED,
   FEATURE_DISABLED,
@@ -16,12 +16,6 @@ import {
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 const hiddenTierMessage = 'This endpoint is not available on the current plan'
-
-// A short, never-throwing description of whatever a resolver or flag source gave back or
-// threw: JSON.stringify and String throw on bigints, cycles and null-prototype objects.
-function describe (value: unknown): string {
-  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 100 })
-}
 
 // Answers 501 for an endpoint the contract declares and this build lacks. It serves as the
 // route's onRequest hook (so the body is never read) and as the handler of routes made with
@@ -37,23 +31,35 @@ export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequ
 
 // Builds the onRequest hook of one gated route. Everything about the route is decided
 // here; at request time the hook calls the resolver once, compares two ranks and asks the
-// flag source, and fails closed (503, the handler never runs) when either cannot answer.
+// flag source, and fails closed (503, the handler never runs) when either cannot answer,
+// and when anything else goes wrong on the way: `done()` is called on one path alone.
 export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   const { tier: requiredTier, tierRank: requiredRank, feature } = gate
-  const { tierRank, resolverTimeout, logLevel } = settings
+  const { tierRank, resolverTimeout, logLevel, tiers } = settings
   const resolveTier = settings.resolveTier as NonNullable<Settings['resolveTier']>
   const isFeatureEnabled = settings.isFeatureEnabled as NonNullable<Settings['isFeatureEnabled']>
   const tierHeaders = outcomeHeaders(settings, TIER_REQUIRED, settings.vary)
   const featureHeaders = outcomeHeaders(settings, FEATURE_DISABLED, settings.vary)
   const unavailableHeaders: Headers = {
-    ...outcomeHeaders(settings, TIER_UNAVAILABLE),
+    ...outcomeHeaders(settings, TIER_UNAVAILABLE, settings.vary),
     'retry-after': String(settings.retryAfter)
   }
 
   function unavailable (reply: FastifyReply, cause: unknown): void {
     const error = new errors.FST_TIER_UNAVAILABLE() as PluginError
-    reply.log.warn({ notImplemented: { code: error.code, method: reply.request.method, route: reply.request.routeOptions.url }, err: cause }, `${error.message}: ${cause instanceof Error ? cause.message : describe(cause)}`)
+    logUnavailable(reply, error, cause)
     sendError(reply, error, unavailableHeaders)
+  }
+
+  // The last word when the plugin's own answer could not be made: a plain 503, else
+  // Fastify's own error path (500). The handler never runs either way. (`done()` itself
+  // never throws: Fastify runs what follows it inside its own try.)
+  function failClosed (reply: FastifyReply, crash: unknown): void {
+    try {
+      sendError(reply, new errors.FST_TIER_UNAVAILABLE() as PluginError, unavailableHeaders)
+    } catch {
+      reply.send(crash)
+    }
   }
 
   function tierTooLow (reply: FastifyReply, held: string | null): void {
@@ -77,30 +83,17 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       done()
       return
     }
-    let enabled: unknown
-    let pending: PromiseLike<unknown> | undefined
-    try {
-      enabled = isFeatureEnabled(feature, request)
-      // Inside the try: even reading `then` may throw on what a flag source returns.
-      if (isThenable(enabled)) pending = enabled
-    } catch (error) {
-      unavailable(reply, error)
-      return
-    }
-    if (pending !== undefined) {
-      withTimeout(pending, resolverTimeout).then(
-        (value) => afterFeature(value, reply, done),
-        (error: unknown) => unavailable(reply, error)
-      )
-      return
-    }
-    afterFeature(enabled, reply, done)
-  }
-
-  function afterFeature (enabled: unknown, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (enabled === true) done()
-    else if (enabled === false) featureOff(reply)
-    else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${describe(enabled)}, not a boolean`))
+    settle(
+      () => isFeatureEnabled(feature, request),
+      resolverTimeout,
+      (enabled) => {
+        if (enabled === true) done()
+        else if (enabled === false) featureOff(reply)
+        else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${shapeOf(enabled)}, not a boolean`))
+      },
+      (error) => unavailable(reply, error),
+      (crash) => failClosed(reply, crash)
+    )
   }
 
   function afterTier (held: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -108,7 +101,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
     if (held != null) {
       const known = typeof held === 'string' ? tierRank.get(held) : undefined
       if (known === undefined) {
-        unavailable(reply, new TypeError(`resolveTier returned ${describe(held)}, which is not one of the tiers`))
+        unavailable(reply, new TypeError(`resolveTier returned ${shapeOf(held)}, which is not one of the tiers (${tiers.join(', ')})`))
         return
       }
       rank = known
@@ -122,27 +115,20 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
 
   // Hot path of every request to a gated route. Synchronous resolvers take no promise.
   return function notImplementedGate (request, reply, done) {
-    if (requiredTier === undefined) {
-      checkFeature(request, reply, done)
-      return
-    }
-    let held: unknown
-    let pending: PromiseLike<unknown> | undefined
     try {
-      held = resolveTier(request)
-      // Inside the try: even reading `then` may throw on what a resolver returns.
-      if (isThenable(held)) pending = held
-    } catch (error) {
-      unavailable(reply, error)
-      return
-    }
-    if (pending !== undefined) {
-      withTimeout(pending, resolverTimeout).then(
-        (value) => afterTier(value, request, reply, done),
-        (error: unknown) => unavailable(reply, error)
+      if (requiredTier === undefined) {
+        checkFeature(request, reply, done)
+        return
+      }
+      settle(
+        () => resolveTier(request),
+        resolverTimeout,
+        (held) => afterTier(held, request, reply, done),
+        (error) => unavailable(reply, error),
+        (crash) => failClosed(reply, crash)
       )
-      return
+    } catch (crash) {
+      failClosed(reply, crash)
     }
-    afterTier(held, request, reply, done)
   }
 }

@@ -1,10 +1,21 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { PluginError } from './errors'
+import { summarizeCause } from './describe'
 
 export interface DecisionFields {
   tierHeld?: string | null
   // Logged even when the plugin hides it from the caller (exposeRequiredTier: false).
   tierRequired?: string
+}
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+// A log line must never change the answer: a logger (or a serializer) that throws is
+// ignored rather than turning a 501 into a 500, or an unhandled rejection.
+function write (log: FastifyBaseLogger, level: Level, entry: object, message: string): void {
+  try {
+    log[level](entry, message)
+  } catch {}
 }
 
 // One line per decision through the request's logger, with what an operator needs to
@@ -23,6 +34,16 @@ export function logDecision (reply: FastifyReply, level: string, error: PluginEr
   if (tierRequired !== undefined) entry.tierRequired = tierRequired
   if (error.feature !== undefined) entry.feature = error.feature
   if (fields?.tierHeld !== undefined) entry.tierHeld = fields.tierHeld
-  const log = reply.log as unknown as Record<string, (obj: unknown, msg: string) => void>
-  log[level]({ notImplemented: entry }, error.message)
+  write(reply.log, level as Level, { notImplemented: entry }, error.message)
+}
+
+// The warn line of a 503: why the plan or flag could not be had. The cause is summarized
+// into a plain object first, so that nothing the resolver threw is read by the logger.
+export function logUnavailable (reply: FastifyReply, error: PluginError, cause: unknown): void {
+  const request = reply.request
+  const err = summarizeCause(cause)
+  write(reply.log, 'warn', {
+    notImplemented: { code: error.code, statusCode: error.statusCode, method: request.method, url: request.url, route: request.routeOptions.url },
+    err
+  }, `${error.message}: ${err.message}`)
 }

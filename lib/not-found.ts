@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
-import { methodsAt, targetOf, type Constraints } from './allow'
+import { isWholePathCapture, methodsAt, targetOf, type Constraints } from './allow'
 import { compareMethods, type RouteTable } from './route-table'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
@@ -29,6 +29,8 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
   // Every method some route answers, plus OPTIONS when the plugin answers it.
   const candidates = table.sortedMethods(answersOptions ? ['OPTIONS'] : [])
   const implemented = new Set(candidates)
+  const withUnbuiltRoutes = new Set([...table.unbuilt].filter((method) => implemented.has(method)))
+  const onlyUnbuilt = [...table.unbuilt].filter((method) => !implemented.has(method))
   const versions = table.versions
   const versioned = versions.size > 0
   // Where routes are versioned, which methods answer depends on Accept-Version too.
@@ -43,23 +45,29 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     return { ...headers, allow }
   }
 
-  // The constraints Fastify's router derives from a request (Host, Accept-Version), so that
-  // asking it about other methods matches exactly as routing this request did.
+  // The constraints Fastify's router derives from a request (Host, or `:authority` over
+  // HTTP/2, as find-my-way reads them; Accept-Version), so that asking it about other
+  // methods matches exactly as routing this request did.
   function constraintsOf (request: FastifyRequest): Constraints {
+    const headers = request.headers
     return {
-      host: request.headers.host,
+      host: headers.host || headers[':authority'] as string | undefined,
       // Fastify's router derives a version only where some route is versioned; asking it
       // with one elsewhere would match no unversioned route.
-      version: versioned ? request.headers['accept-version'] as string | undefined : undefined
+      version: versioned ? headers['accept-version'] as string | undefined : undefined
     }
   }
 
-  // Whether a request that names a version found nothing here only because the routes at
-  // this path answer other versions.
-  function hasOtherVersions (url: string, constraints: Constraints): boolean {
-    for (const [method, declared] of versions) {
-      for (const version of declared) {
-        if (fastify.findRoute({ method: method as 'GET', url, constraints: { ...constraints, version } }) !== null) return true
+  // Whether `method` answers at this path in a version other than the one asked for: then
+  // the version is what is missing (501 FST_VERSION_NOT_IMPLEMENTED). For OPTIONS, which
+  // the plugin answers wherever some method answers, any method counts. A method that
+  // answers here in no version at all leaves the question to the 404, as without a version.
+  function answersInOtherVersion (method: string, path: string, constraints: Constraints): boolean {
+    const asked = method === 'OPTIONS' && answersOptions ? [...versions.keys()] : [method]
+    for (const candidate of asked) {
+      for (const version of versions.get(candidate) ?? []) {
+        const found = fastify.findRoute({ method: candidate as 'GET', url: path, constraints: { ...constraints, version } })
+        if (found !== null && !isWholePathCapture(found.params, path)) return true
       }
     }
     return false
@@ -102,11 +110,12 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       return
     }
     const constraints = constraintsOf(request)
-    const here = methodsAt(fastify, candidates, url, constraints)
+    const path = targetOf(url)
+    const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
     if (!here.routed) {
       const version = constraints.version
-      if (version !== undefined && hasOtherVersions(url, constraints)) {
-        const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, targetOf(url)) as PluginError
+      if (version !== undefined && answersInOtherVersion(method, path, constraints)) {
+        const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path) as PluginError
         error.version = version
         answer(reply, error, versionHeaders)
         return
@@ -119,7 +128,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       sendNoContent(reply, answer405.optionsHeaders)
       return
     }
-    const error = new errors.FST_METHOD_NOT_ALLOWED(method, targetOf(url)) as PluginError
+    const error = new errors.FST_METHOD_NOT_ALLOWED(method, path) as PluginError
     error.allow = answer405.allow.slice()
     answer(reply, error, answer405.notAllowedHeaders)
   }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import { OUTCOMES, type Outcome, TIER_REQUIRED, FEATURE_DISABLED } from './codes'
+import { OUTCOMES, type Outcome, TIER_REQUIRED, FEATURE_DISABLED, TIER_UNAVAILABLE } from './codes'
+import { isPrivateToCaller } from './cache-control'
 
 export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
 export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
@@ -67,6 +68,12 @@ export const defaultExposeRequiredTier = true
 export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
+// Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
+export const maxResolverTimeout = 2147483647 // ms
+
+// Outcomes that depend on who is asking. No option may let a shared cache store them: one
+// caller's 501 (or 503) would be served to another caller, who may have the plan.
+export const perCallerOutcomes: readonly Outcome[] = [TIER_REQUIRED, FEATURE_DISABLED, TIER_UNAVAILABLE]
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
@@ -76,6 +83,8 @@ const knownOptions = new Set([
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
 const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// RFC 9110 §5.5 field value, without obs-text: what Node lets through `setHeader` unchanged.
+const headerValuePattern = /^[\t\x20-\x7e]+$/
 
 // Quotes strings, so that '402' does not read like the valid 402.
 function show (value: unknown): string {
@@ -104,11 +113,13 @@ function optionalBoolean (options: Record<string, unknown>, name: string, fallba
   return value
 }
 
-function optionalPositiveNumber (options: Record<string, unknown>, name: string, fallback: number, integer: boolean): number {
+// `max` keeps a value that passes here from breaking at request time: a timer delay Node
+// would shorten, or a number that prints in exponent form in a header.
+function optionalPositiveInteger (options: Record<string, unknown>, name: string, fallback: number, max: number): number {
   const value = options[name]
   if (value === undefined) return fallback
-  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value))
-  if (!ok) fail(`option "${name}" must be a positive ${integer ? 'integer' : 'number'}, got ${show(value)}`)
+  const ok = typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= max
+  if (!ok) fail(`option "${name}" must be a whole number from 1 to ${max}, got ${show(value)}`)
   return value
 }
 
@@ -132,10 +143,16 @@ function normalizeCacheControl (value: unknown): Record<Outcome, string | false>
     if (!(OUTCOMES as readonly string[]).includes(key)) {
       fail(`option "cacheControl" has an unknown key "${key}"; known keys: ${OUTCOMES.join(', ')}`)
     }
-    if (policy !== false && (typeof policy !== 'string' || policy.trim() === '' || /[\r\n]/.test(policy))) {
-      fail(`option "cacheControl.${key}" must be a Cache-Control value or false, got ${JSON.stringify(policy)}`)
+    if (policy !== false && (typeof policy !== 'string' || policy.trim() === '' || !headerValuePattern.test(policy))) {
+      fail(`option "cacheControl.${key}" must be a Cache-Control value (visible ASCII, spaces and tabs) or false, got ${JSON.stringify(policy)}`)
     }
     result[key as Outcome] = policy as string | false
+  }
+  for (const code of perCallerOutcomes) {
+    const policy = result[code]
+    if (policy === false || !isPrivateToCaller(policy)) {
+      fail(`option "cacheControl.${code}" would let a shared cache store an answer that depends on the caller, and serve one caller's answer to another; it must contain "private" or "no-store" (default ${JSON.stringify(defaultCacheControl[code])}), got ${JSON.stringify(policy)}`)
+    }
   }
   return result
 }
@@ -173,11 +190,6 @@ function normalizeCapabilitiesRoute (value: unknown): Required<CapabilitiesRoute
   return { url, config: { ...config } }
 }
 
-// A shared cache may store a response unless it says private or no-store.
-export function isSharedCacheable (policy: string | false): boolean {
-  return policy !== false && !/(^|[\s,])(private|no-store)($|[\s,=])/i.test(policy)
-}
-
 export function normalizeOptions (input: unknown): Settings {
   const options = input === undefined ? {} : input
   if (!isPlainObject(options)) fail(`options must be an object, got ${typeof options}`)
@@ -188,14 +200,6 @@ export function normalizeOptions (input: unknown): Settings {
   const tiers = normalizeTiers(options.tiers)
   const cacheControl = normalizeCacheControl(options.cacheControl)
   const vary = normalizeVary(options.vary)
-  for (const code of [TIER_REQUIRED, FEATURE_DISABLED] as const) {
-    // A per-caller answer that a shared cache may store must say what it varies on, or one
-    // caller's 501 is served to a caller who has the plan.
-    if (isSharedCacheable(cacheControl[code]) && vary.length === 0) {
-      fail(`option "cacheControl.${code}" lets a shared cache store a per-caller answer; name the request headers it depends on in option "vary" (for example "Authorization")`)
-    }
-  }
-
   const tierRequiredStatus = options.tierRequiredStatus ?? defaultTierRequiredStatus
   if (tierRequiredStatus !== 501 && tierRequiredStatus !== 402 && tierRequiredStatus !== 403) {
     fail(`option "tierRequiredStatus" must be 501, 402 or 403, got ${show(tierRequiredStatus)}`)
@@ -215,8 +219,8 @@ export function normalizeOptions (input: unknown): Settings {
     vary,
     tierRequiredStatus,
     exposeRequiredTier: optionalBoolean(options, 'exposeRequiredTier', defaultExposeRequiredTier),
-    resolverTimeout: optionalPositiveNumber(options, 'resolverTimeout', defaultResolverTimeout, false),
-    retryAfter: optionalPositiveNumber(options, 'retryAfter', defaultRetryAfter, true),
+    resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
+    retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
     capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute)
   }

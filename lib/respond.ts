@@ -15,8 +15,10 @@ const maxDrainedBody = 64 * 1024
 // The fields beyond Fastify's error shape that the documented bodies carry.
 const extraFields: ReadonlyArray<keyof ErrorExtras> = ['allow', 'requiredTier', 'feature', 'version']
 
-// The headers an outcome always carries: its Cache-Control (unless configured off) and,
-// for outcomes a shared cache may store, a Vary on what else they depend on.
+// The headers an outcome always carries: its Cache-Control (unless configured off, which
+// only outcomes that do not depend on the caller may be) and a Vary on what else it
+// depends on: Accept-Version where routes are versioned, the `vary` option's headers on
+// per-caller answers (for private caches, such as a browser's).
 export function outcomeHeaders (settings: Settings, outcome: Outcome, vary?: readonly string[]): Headers {
   const headers: Headers = {}
   const policy = settings.cacheControl[outcome]

@@ -11,13 +11,13 @@ export interface RouteGate {
   feature: string | undefined
 }
 
-function describe (route: RouteOptions): string {
+export function describeRoute (route: RouteOptions): string {
   const methods = Array.isArray(route.method) ? route.method.join(',') : route.method
   return `${methods} ${route.url}`
 }
 
 function fail (route: RouteOptions, message: string): never {
-  throw new TypeError(`fastify-not-implemented: route ${describe(route)}: ${message}`)
+  throw new TypeError(`fastify-not-implemented: route ${describeRoute(route)}: ${message}`)
 }
 
 // Returns undefined for a route that asks nothing of the plugin, which then carries no
@@ -51,4 +51,10 @@ export function readRouteGate (route: RouteOptions, settings: Settings): RouteGa
     tierRank,
     feature: feature as string | undefined
   }
+}
+
+// Whether two readings of a route's config ask the same of the plugin.
+export function sameGate (a: RouteGate | undefined, b: RouteGate | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.implemented === b.implemented && a.tier === b.tier && a.feature === b.feature
 }

@@ -64,7 +64,10 @@ test('every answer the plugin makes carries its default Cache-Control, never Las
   }
 })
 
-test('cacheControl overrides per code, and false sends none', async (t) => {
+const sharedCodes = ['FST_METHOD_NOT_IMPLEMENTED', 'FST_METHOD_NOT_ALLOWED', 'FST_ENDPOINT_NOT_IMPLEMENTED', 'FST_VERSION_NOT_IMPLEMENTED', 'OPTIONS']
+const perCallerCodes = ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED', 'FST_TIER_UNAVAILABLE']
+
+test('cacheControl overrides per code; false sends none on the outcomes that do not depend on the caller', async (t) => {
   const overrides: Record<string, string | false> = {
     FST_METHOD_NOT_IMPLEMENTED: 'public, max-age=3600',
     FST_METHOD_NOT_ALLOWED: false,
@@ -72,7 +75,7 @@ test('cacheControl overrides per code, and false sends none', async (t) => {
     FST_VERSION_NOT_IMPLEMENTED: 'no-cache',
     FST_ENDPOINT_NOT_IMPLEMENTED: false,
     FST_TIER_REQUIRED: 'private, max-age=30',
-    FST_FEATURE_DISABLED: false,
+    FST_FEATURE_DISABLED: 'no-store',
     FST_TIER_UNAVAILABLE: 'no-store, max-age=0'
   }
   const app = await build({ cacheControl: overrides })
@@ -84,6 +87,29 @@ test('cacheControl overrides per code, and false sends none', async (t) => {
   }
   const retry = await app.inject({ method: 'GET', url: '/plus', headers: { 'x-tier': 'broken' } })
   t.equal(retry.headers['retry-after'], '5', 'Retry-After stays whatever the Cache-Control')
+})
+
+test('false on every shared outcome at once: those answers carry no Cache-Control, the per-caller ones keep theirs', async (t) => {
+  const app = await build({ cacheControl: Object.fromEntries(sharedCodes.map((code) => [code, false])) })
+  for (const answer of answers) {
+    const res = await app.inject({ method: answer.method, url: answer.path, headers: 'headers' in answer ? answer.headers : {} })
+    t.equal(res.statusCode, answer.status, answer.name)
+    const expected = sharedCodes.includes(answer.code) ? undefined : defaults[answer.code]
+    t.equal(res.headers['cache-control'], expected, answer.name)
+  }
+})
+
+test('false on a per-caller outcome does not start: a shared cache could store that answer', async (t) => {
+  for (const code of perCallerCodes) {
+    const app = Fastify()
+    app.register(notImplemented, { tiers: ['free', 'plus'], resolveTier: tierOf, cacheControl: { [code]: false } })
+    const error = await app.ready().then(() => undefined, (error: unknown) => error)
+    t.type(error, TypeError, code)
+    t.ok((error as Error).message.startsWith(
+      `fastify-not-implemented: option "cacheControl.${code}" would let a shared cache store an answer that depends on the caller`
+    ), (error as Error).message)
+    t.ok((error as Error).message.endsWith('got false'), 'names the value')
+  }
 })
 
 test('Vary: Accept-Version on method-level answers where routes are versioned', async (t) => {

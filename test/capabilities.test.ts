@@ -102,7 +102,8 @@ test('capabilities() lists every routed path, each method that answers there, it
         { method: 'GET', implemented: true, versions: ['1.0.0', '2.0.0'] },
         { method: 'HEAD', implemented: true, tier: 'plus', versions: ['3.0.0'] },
         { method: 'HEAD', implemented: true, versions: ['1.0.0', '2.0.0'] },
-        { method: 'OPTIONS', implemented: true }
+        // Only versioned routes here: OPTIONS, too, answers in those versions alone.
+        { method: 'OPTIONS', implemented: true, versions: ['1.0.0', '2.0.0', '3.0.0'] }
       ]
     },
     {

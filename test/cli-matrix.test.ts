@@ -41,7 +41,7 @@ const expectedTable = `PATH              METHOD   IMPLEMENTED   TIER  FEATURE  V
                   OPTIONS  yes           -     -        -
 /search           GET      yes           -     -        1.0.0, 2.0.0
                   HEAD     yes           -     -        1.0.0, 2.0.0
-                  OPTIONS  yes           -     -        -
+                  OPTIONS  yes           -     -        1.0.0, 2.0.0
 `
 
 async function gatedMatrix (): Promise<ReturnType<import('fastify').FastifyInstance['capabilities']>> {

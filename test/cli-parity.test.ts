@@ -123,6 +123,9 @@ test('every kind of gate, version and flag is part of a capability', async (t) =
     { path: '/h', method: 'HEAD', implemented: true, hidden: true },
     { path: '/v', method: 'HEAD', implemented: true, versions: ['1.0.0'] },
     { path: '/v', method: 'HEAD', implemented: true, versions: ['2.0.0'] },
+    // A path with versioned routes alone answers OPTIONS in those versions only.
+    { path: '/v', method: 'OPTIONS', implemented: true, versions: ['1.0.0'] },
+    { path: '/v', method: 'OPTIONS', implemented: true, versions: ['2.0.0'] },
     { path: '/a', method: 'PUT', implemented: false }
   ])
   const text = await runCli(['parity', a, b])

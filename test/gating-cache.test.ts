@@ -1,5 +1,5 @@
-import { test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { test, type Test } from 'tap'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import cors from '@fastify/cors'
 import { request as undiciRequest } from 'undici'
 import notImplemented = require('..')
@@ -9,15 +9,17 @@ type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 
 const flagFromHeader = (feature: string, request: { headers: Record<string, unknown> }): boolean => request.headers['x-flags'] === feature
 
-async function build (options: Options = {}, before?: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
+// `extend` runs after the plugin is registered and before the routes are declared: where
+// another plugin (@fastify/cors) or the app's own hooks go.
+async function build (options: Options = {}, extend?: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
   const app = Fastify()
-  if (before !== undefined) await before(app)
   await app.register(notImplemented, {
     tiers,
     resolveTier: tierFromHeader,
     isFeatureEnabled: flagFromHeader,
     ...options
   })
+  if (extend !== undefined) await extend(app)
   app.get('/plus', { config: { tier: 'plus' } }, async () => 'plus')
   app.get('/export', { config: { feature: 'bulk-export' } }, async () => 'export')
   app.get('/flaky', { config: { tier: 'plus' } }, async () => 'never')
@@ -29,83 +31,102 @@ const refusals = [
   { url: '/export', code: 'FST_FEATURE_DISABLED' }
 ]
 
-test('per-caller refusals default to private, no-store and no Vary', async (t) => {
+const perCallerCodes = ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED', 'FST_TIER_UNAVAILABLE'] as const
+
+// The three per-caller answers, each checked to be exactly what it should be: a tier too
+// low, a flag off, and a tier the resolver names that is not in `tiers` (503).
+const expectedBodies = {
+  FST_TIER_REQUIRED: { statusCode: 501, code: 'FST_TIER_REQUIRED', error: 'Not Implemented', message: 'This endpoint requires the plus plan', requiredTier: 'plus' },
+  FST_FEATURE_DISABLED: { statusCode: 501, code: 'FST_FEATURE_DISABLED', error: 'Not Implemented', message: 'Feature bulk-export is not enabled', feature: 'bulk-export' },
+  FST_TIER_UNAVAILABLE: { statusCode: 503, code: 'FST_TIER_UNAVAILABLE', error: 'Service Unavailable', message: 'The caller\'s plan could not be determined' }
+}
+
+async function perCallerAnswers (t: Test, app: FastifyInstance): Promise<Record<typeof perCallerCodes[number], LightMyRequestResponse>> {
+  const answers = {
+    FST_TIER_REQUIRED: await app.inject({ url: '/plus', headers: { 'x-tier': 'free' } }),
+    FST_FEATURE_DISABLED: await app.inject({ url: '/export', headers: { 'x-tier': 'free' } }),
+    FST_TIER_UNAVAILABLE: await app.inject({ url: '/plus', headers: { 'x-tier': 'gold' } })
+  }
+  for (const code of perCallerCodes) {
+    t.equal(answers[code].statusCode, expectedBodies[code].statusCode, code)
+    t.same(answers[code].json(), expectedBodies[code], code)
+  }
+  return answers
+}
+
+const refusalPrefix = (code: string): string =>
+  `fastify-not-implemented: option "cacheControl.${code}" would let a shared cache store an answer that depends on the caller`
+
+test('per-caller answers default to private, no-store (the 503 to no-store) and no Vary', async (t) => {
   const app = await build()
-  for (const { url, code } of refusals) {
-    const res = await app.inject({ url, headers: { 'x-tier': 'free' } })
-    t.equal(res.statusCode, 501)
-    t.equal(res.json().code, code)
-    t.equal(res.headers['cache-control'], 'private, no-store')
-    t.equal(res.headers.vary, undefined)
-  }
+  const answers = await perCallerAnswers(t, app)
+  t.equal(answers.FST_TIER_REQUIRED.headers['cache-control'], 'private, no-store')
+  t.equal(answers.FST_FEATURE_DISABLED.headers['cache-control'], 'private, no-store')
+  t.equal(answers.FST_TIER_UNAVAILABLE.headers['cache-control'], 'no-store')
+  t.equal(answers.FST_TIER_UNAVAILABLE.headers['retry-after'], '5')
+  for (const code of perCallerCodes) t.equal(answers[code].headers.vary, undefined, code)
 })
 
-test('a policy a shared cache may store, with no `vary`, fails at start-up', async (t) => {
-  for (const code of ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED'] as const) {
-    for (const policy of ['public, max-age=60', 'max-age=60', 's-maxage=600']) {
-      const app = Fastify()
-      app.register(notImplemented, { tiers, resolveTier: tierFromHeader, cacheControl: { [code]: policy } })
-      await t.rejects(async () => { await app.ready() }, new RegExp(`cacheControl\\.${code}.*"vary"`), `${code}: ${policy}`)
+test('a per-caller policy a shared cache may store fails at start-up, with or without `vary`', async (t) => {
+  const policies = ['public, max-age=60', 'max-age=60', 's-maxage=600', 'no-cache', 'private="x"', 'private="x-debug", max-age=60', false] as const
+  for (const code of perCallerCodes) {
+    for (const policy of policies) {
+      for (const vary of [undefined, 'Authorization', ['Authorization', 'X-Plan']]) {
+        const app = Fastify()
+        app.register(notImplemented, { tiers, resolveTier: tierFromHeader, cacheControl: { [code]: policy }, ...(vary === undefined ? {} : { vary }) })
+        const error = await app.ready().then(() => undefined, (error: unknown) => error)
+        const name = `${code}: ${JSON.stringify(policy)}, vary ${JSON.stringify(vary)}`
+        t.type(error, TypeError, name)
+        t.ok((error as Error).message.startsWith(refusalPrefix(code)), `${name}: ${(error as Error).message}`)
+        t.ok((error as Error).message.endsWith(`got ${JSON.stringify(policy)}`), `${name}: names the value`)
+      }
     }
   }
 })
 
-test('policies a shared cache may not store need no `vary`', async (t) => {
-  for (const policy of ['private, max-age=60', 'no-store', 'max-age=0, Private', 'NO-STORE']) {
-    const app = await build({ cacheControl: { FST_TIER_REQUIRED: policy, FST_FEATURE_DISABLED: policy } })
-    for (const { url } of refusals) {
-      const res = await app.inject({ url })
-      t.equal(res.headers['cache-control'], policy)
-      t.equal(res.headers.vary, undefined)
+test('private policies are accepted for every per-caller answer and sent as given', async (t) => {
+  for (const policy of ['private, max-age=60', 'no-store', 'private', 'max-age=0, Private', 'NO-STORE', 'PRIVATE, no-cache']) {
+    const app = await build({ cacheControl: { FST_TIER_REQUIRED: policy, FST_FEATURE_DISABLED: policy, FST_TIER_UNAVAILABLE: policy } })
+    const answers = await perCallerAnswers(t, app)
+    for (const code of perCallerCodes) {
+      t.equal(answers[code].headers['cache-control'], policy, `${code}: ${policy}`)
+      t.equal(answers[code].headers.vary, undefined, `${code}: ${policy}`)
     }
   }
 })
 
-test('a cacheable policy with `vary` sends both headers', async (t) => {
-  const cacheControl = { FST_TIER_REQUIRED: 'public, max-age=60', FST_FEATURE_DISABLED: 'max-age=30' }
+test('`vary` puts Vary on every per-caller answer, the 503 included, next to a private policy', async (t) => {
+  const cacheControl = { FST_TIER_REQUIRED: 'private, max-age=60', FST_FEATURE_DISABLED: 'private, max-age=30' }
   const one = await build({ cacheControl, vary: 'Authorization' })
-  const plus = await one.inject({ url: '/plus', headers: { 'x-tier': 'free' } })
-  t.equal(plus.statusCode, 501)
-  t.equal(plus.headers['cache-control'], 'public, max-age=60')
-  t.equal(plus.headers.vary, 'Authorization')
-  const exp = await one.inject({ url: '/export' })
-  t.equal(exp.headers['cache-control'], 'max-age=30')
-  t.equal(exp.headers.vary, 'Authorization')
+  const answers = await perCallerAnswers(t, one)
+  t.equal(answers.FST_TIER_REQUIRED.headers['cache-control'], 'private, max-age=60')
+  t.equal(answers.FST_FEATURE_DISABLED.headers['cache-control'], 'private, max-age=30')
+  t.equal(answers.FST_TIER_UNAVAILABLE.headers['cache-control'], 'no-store')
+  t.equal(answers.FST_TIER_UNAVAILABLE.headers['retry-after'], '5')
+  for (const code of perCallerCodes) t.equal(answers[code].headers.vary, 'Authorization', code)
 
   const two = await build({ cacheControl, vary: ['Authorization', 'X-Plan'] })
-  t.equal((await two.inject({ url: '/plus' })).headers.vary, 'Authorization, X-Plan')
+  for (const [code, answer] of Object.entries(await perCallerAnswers(t, two))) t.equal(answer.headers.vary, 'Authorization, X-Plan', code)
 
   // An allowed caller's response is the handler's own: no Cache-Control, no Vary added.
   const allowed = await one.inject({ url: '/plus', headers: { 'x-tier': 'plus' } })
   t.equal(allowed.statusCode, 200)
+  t.equal(allowed.body, 'plus')
   t.equal(allowed.headers['cache-control'], undefined)
   t.equal(allowed.headers.vary, undefined)
 })
 
-test('`vary` also goes on private refusals, and never on the 503', async (t) => {
-  const app = await build({ vary: 'Authorization', resolveTier: (request) => request.headers['x-tier'] === 'down' ? 'gold' : tierFromHeader(request) })
-  const res = await app.inject({ url: '/plus' })
-  t.equal(res.headers['cache-control'], 'private, no-store')
-  t.equal(res.headers.vary, 'Authorization')
-  const down = await app.inject({ url: '/plus', headers: { 'x-tier': 'down' } })
-  t.equal(down.statusCode, 503)
-  t.equal(down.headers['cache-control'], 'no-store')
-  t.equal(down.headers.vary, undefined)
-})
-
-test('`false` sends no Cache-Control', async (t) => {
-  const app = await build({ cacheControl: { FST_TIER_REQUIRED: false, FST_FEATURE_DISABLED: false, FST_TIER_UNAVAILABLE: false }, resolveTier: () => 'gold' })
-  const unavailable = await app.inject({ url: '/plus' })
-  t.equal(unavailable.statusCode, 503)
-  t.equal(unavailable.headers['cache-control'], undefined)
-  t.equal(unavailable.headers['retry-after'], '5')
-  const off = await app.inject({ url: '/export' })
-  t.equal(off.statusCode, 501)
-  t.equal(off.headers['cache-control'], undefined)
+test('`vary` also goes on the default private, no-store answers', async (t) => {
+  const app = await build({ vary: 'Authorization' })
+  const answers = await perCallerAnswers(t, app)
+  t.equal(answers.FST_TIER_REQUIRED.headers['cache-control'], 'private, no-store')
+  t.equal(answers.FST_FEATURE_DISABLED.headers['cache-control'], 'private, no-store')
+  t.equal(answers.FST_TIER_UNAVAILABLE.headers['cache-control'], 'no-store')
+  for (const code of perCallerCodes) t.equal(answers[code].headers.vary, 'Authorization', code)
 })
 
 test('Vary merges with the one @fastify/cors sets in its onRequest hook', async (t) => {
-  const cacheControl = { FST_TIER_REQUIRED: 'public, max-age=60', FST_FEATURE_DISABLED: 'public, max-age=60' }
+  const cacheControl = { FST_TIER_REQUIRED: 'private, max-age=60', FST_FEATURE_DISABLED: 'private, max-age=60' }
   const app = await build({ cacheControl, vary: 'Authorization' }, async (app) => {
     await app.register(cors, { origin: ['https://shop.example'] })
   })
@@ -116,12 +137,12 @@ test('Vary merges with the one @fastify/cors sets in its onRequest hook', async 
     t.equal((await res.body.json() as { code: string }).code, code)
     t.equal(res.headers['access-control-allow-origin'], 'https://shop.example')
     t.equal(res.headers.vary, 'Origin, Authorization')
-    t.equal(res.headers['cache-control'], 'public, max-age=60')
+    t.equal(res.headers['cache-control'], 'private, max-age=60')
   }
 })
 
 test('Vary merges with one the app set earlier, without repeating a name', async (t) => {
-  const cacheControl = { FST_TIER_REQUIRED: 'public, max-age=60' }
+  const cacheControl = { FST_TIER_REQUIRED: 'private, max-age=60' }
   const app = await build({ cacheControl, vary: ['Authorization', 'Accept-Language'] }, async (app) => {
     app.addHook('onRequest', async (request, reply) => {
       const vary = request.headers['x-existing-vary']
@@ -141,6 +162,7 @@ test('Vary merges with one the app set earlier, without repeating a name', async
     if (existing !== undefined) headers['x-existing-vary'] = existing
     const res = await app.inject({ url: '/plus', headers })
     t.equal(res.statusCode, 501)
+    t.equal(res.headers['cache-control'], 'private, max-age=60')
     t.same([res.headers.vary].flat().join(',').split(/\s*,\s*/), want, String(existing))
   }
 })

@@ -95,10 +95,3 @@ test('hooks of a prefixed context with its own not-found handler run on its not-
   t.same(missing.json(), { admin: 'missing' })
   t.equal(missing.headers['x-admin'], 'checked')
 })
-
-test('on a Fastify without the not-found internals it relies on, registration fails loudly', async (t) => {
-  await t.rejects(
-    notImplemented({} as FastifyInstance, {}),
-    /this Fastify version has no "fastify\.404ContextKey"; the plugin supports Fastify 5\.x/
-  )
-})

@@ -100,10 +100,11 @@ test('a version no route at this path has gets 501 FST_VERSION_NOT_IMPLEMENTED',
     message: `Version ${version} of ${method} /report is not implemented`,
     version
   })
-  for (const [method, version] of [['GET', '3.x'], ['GET', '1.1.x'], ['POST', '3.x']]) {
+  for (const [method, version] of [['GET', '3.x'], ['GET', '1.1.x'], ['HEAD', '3.x'], ['OPTIONS', '3.x']]) {
     const res = await request(origin + '/report?x=1', { method, headers: { 'accept-version': version } })
     t.equal(res.statusCode, 501, `${method} ${version}`)
-    t.same(await res.body.json(), expected(version, method))
+    if (method === 'HEAD') await res.body.dump()
+    else t.same(await res.body.json(), expected(version, method))
     t.equal(res.headers.vary, 'Accept-Version')
     t.equal(res.headers['cache-control'], 'max-age=60')
     t.equal(res.headers.allow, undefined)
@@ -113,6 +114,15 @@ test('a version no route at this path has gets 501 FST_VERSION_NOT_IMPLEMENTED',
     return await res.body.json()
   }))
   t.same(versions, [{ v: 1 }, { v: 2 }], 'the versions the path has are routed')
+
+  // POST answers at /report in no version: the version is not what is missing. In a
+  // version the path has, that is a 405; in one it does not have, nothing answers: 404.
+  const post1 = await app.inject({ method: 'POST', url: '/report', headers: { 'accept-version': '1.x' } })
+  t.equal(post1.statusCode, 405)
+  t.equal(post1.headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal(post1.headers.vary, 'Accept-Version')
+  const post3 = await app.inject({ method: 'POST', url: '/report', headers: { 'accept-version': '3.x' } })
+  t.equal(post3.statusCode, 404)
 
   const unversioned = await app.inject({ method: 'GET', url: '/report' })
   t.equal(unversioned.statusCode, 404, 'no version asked: Fastify\'s own answer')

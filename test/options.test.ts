@@ -18,21 +18,22 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['cacheControl not an object', { cacheControl: 'no-store' }, /option "cacheControl" must be an object keyed by outcome code/],
   ['cacheControl as an array', { cacheControl: ['no-store'] }, /option "cacheControl" must be an object keyed by outcome code/],
   ['an unknown cacheControl key', { cacheControl: { FST_NOT_ALLOWED: 'no-store' } }, /option "cacheControl" has an unknown key "FST_NOT_ALLOWED"; known keys: FST_METHOD_NOT_IMPLEMENTED, /],
-  ['a cacheControl value that is not a string', { cacheControl: { FST_METHOD_NOT_ALLOWED: 60 } }, /option "cacheControl.FST_METHOD_NOT_ALLOWED" must be a Cache-Control value or false, got 60/],
-  ['cacheControl true', { cacheControl: { OPTIONS: true } }, /option "cacheControl.OPTIONS" must be a Cache-Control value or false, got true/],
-  ['an empty cacheControl value', { cacheControl: { OPTIONS: '  ' } }, /option "cacheControl.OPTIONS" must be a Cache-Control value or false, got " {2}"/],
-  ['a cacheControl value with a line break', { cacheControl: { OPTIONS: 'max-age=1\r\nSet-Cookie: a=b' } }, /option "cacheControl.OPTIONS" must be a Cache-Control value or false/],
-  ['a shared-cacheable per-caller answer without vary', { cacheControl: { FST_TIER_REQUIRED: 'public, max-age=60' } }, /option "cacheControl.FST_TIER_REQUIRED" lets a shared cache store a per-caller answer; name the request headers it depends on in option "vary"/],
+  ['a cacheControl value that is not a string', { cacheControl: { FST_METHOD_NOT_ALLOWED: 60 } }, /option "cacheControl.FST_METHOD_NOT_ALLOWED" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false, got 60/],
+  ['cacheControl true', { cacheControl: { OPTIONS: true } }, /option "cacheControl.OPTIONS" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false, got true/],
+  ['an empty cacheControl value', { cacheControl: { OPTIONS: '  ' } }, /option "cacheControl.OPTIONS" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false, got " {2}"/],
+  ['a cacheControl value with a line break', { cacheControl: { OPTIONS: 'max-age=1\r\nSet-Cookie: a=b' } }, /option "cacheControl.OPTIONS" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false/],
+  ['a shared-cacheable per-caller answer', { cacheControl: { FST_TIER_REQUIRED: 'public, max-age=60' }, vary: 'Authorization' }, /option "cacheControl.FST_TIER_REQUIRED" would let a shared cache store an answer that depends on the caller/],
   ['vary not a header name', { vary: 'Authorization, Cookie' }, /option "vary" must hold header names, got "Authorization, Cookie"/],
   ['vary not a string or an array', { vary: 1 }, /option "vary" must be a header name or an array of header names/],
   ['vary holding a non-string', { vary: ['Authorization', null] }, /option "vary" must hold header names, got null/],
   ['tierRequiredStatus not one of 501, 402, 403', { tierRequiredStatus: 404 }, /option "tierRequiredStatus" must be 501, 402 or 403, got 404/],
   ['tierRequiredStatus as a string', { tierRequiredStatus: '402' }, /option "tierRequiredStatus" must be 501, 402 or 403, got "402"/],
-  ['resolverTimeout zero', { resolverTimeout: 0 }, /option "resolverTimeout" must be a positive number, got 0/],
-  ['resolverTimeout infinite', { resolverTimeout: Infinity }, /option "resolverTimeout" must be a positive number, got Infinity/],
-  ['resolverTimeout a string', { resolverTimeout: '100' }, /option "resolverTimeout" must be a positive number, got "100"/],
-  ['retryAfter a fraction', { retryAfter: 1.5 }, /option "retryAfter" must be a positive integer, got 1.5/],
-  ['retryAfter negative', { retryAfter: -1 }, /option "retryAfter" must be a positive integer, got -1/],
+  ['resolverTimeout zero', { resolverTimeout: 0 }, /option "resolverTimeout" must be a whole number from 1 to 2147483647, got 0/],
+  ['resolverTimeout infinite', { resolverTimeout: Infinity }, /option "resolverTimeout" must be a whole number from 1 to 2147483647, got Infinity/],
+  ['resolverTimeout a string', { resolverTimeout: '100' }, /option "resolverTimeout" must be a whole number from 1 to 2147483647, got "100"/],
+  ['resolverTimeout a fraction', { resolverTimeout: 0.5 }, /option "resolverTimeout" must be a whole number from 1 to 2147483647, got 0.5/],
+  ['retryAfter a fraction', { retryAfter: 1.5 }, /option "retryAfter" must be a whole number from 1 to 9007199254740991, got 1.5/],
+  ['retryAfter negative', { retryAfter: -1 }, /option "retryAfter" must be a whole number from 1 to 9007199254740991, got -1/],
   ['an unknown logLevel', { logLevel: 'verbose' }, /option "logLevel" must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ['logLevel not a string', { logLevel: 30 }, /option "logLevel" must be one of .*, got 30/]
 ]
@@ -59,7 +60,7 @@ test('valid options are accepted and the user\'s object is left alone', async (t
     resolveTier: () => 'free',
     isFeatureEnabled: () => true,
     autoOptions: false,
-    cacheControl: Object.freeze({ FST_METHOD_NOT_ALLOWED: 'no-cache', OPTIONS: false as const, FST_TIER_REQUIRED: 'public, max-age=5' }),
+    cacheControl: Object.freeze({ FST_METHOD_NOT_ALLOWED: 'no-cache', OPTIONS: false as const, FST_TIER_REQUIRED: 'private, max-age=5' }),
     vary: ['Authorization'],
     tierRequiredStatus: 402 as const,
     exposeRequiredTier: false,
@@ -80,7 +81,7 @@ test('valid options are accepted and the user\'s object is left alone', async (t
   t.equal(res.headers.allow, 'GET, HEAD', 'autoOptions: false')
 
   const single = Fastify()
-  single.register(notImplemented, { vary: 'Authorization', cacheControl: { FST_FEATURE_DISABLED: 'max-age=10' } })
+  single.register(notImplemented, { vary: 'Authorization', cacheControl: { FST_FEATURE_DISABLED: 'private, max-age=10' } })
   await t.resolves(Promise.resolve(single.ready()), 'a single vary header name is accepted')
   await single.close()
 })

@@ -35,18 +35,18 @@ const badThen = { get then () { throw new Error('then getter exploded') } }
 // Each way the tier resolver can fail, with the text the warn line must carry.
 const tierFailures: Array<[string, () => unknown, RegExp]> = [
   ['throws', () => { throw new Error('db down') }, /db down/],
-  ['throws a non-Error', () => { throw 'plain string' }, /plain string/], // eslint-disable-line no-throw-literal
+  ['throws a non-Error', () => { throw 'plain string' }, /threw a string of 12 characters/], // eslint-disable-line no-throw-literal
   ['rejects', () => Promise.reject(new Error('db rejected')), /db rejected/],
-  ['rejects with a bare object', () => Promise.reject(bare), /\[Object: null prototype\]/],
+  ['rejects with a bare object', () => Promise.reject(bare), /threw an object$/],
   ['hangs past resolverTimeout', () => never(), /no answer within 50 ms/],
-  ['returns a tier not in tiers', () => 'gold', /"gold".*not one of the tiers|'gold'.*not one of the tiers/],
-  ['resolves a tier not in tiers', async () => 'gold', /gold.*not one of the tiers/],
+  ['returns a tier not in tiers', () => 'gold', /returned a string of 4 characters, which is not one of the tiers \(free, plus, enterprise\)/],
+  ['resolves a tier not in tiers', async () => 'gold', /returned a string of 4 characters, which is not one of the tiers/],
   ['returns an empty string', () => '', /not one of the tiers/],
-  ['returns a number', () => 2, /returned 2, which is not one of the tiers/],
-  ['returns an object', () => ({ tier: 'plus' }), /tier.*plus.*not one of the tiers/],
+  ['returns a number', () => 2, /returned a number, which is not one of the tiers/],
+  ['returns an object', () => ({ tier: 'plus' }), /returned an object with keys tier, which is not one of the tiers/],
   ['returns a circular object', () => circular, /not one of the tiers/],
-  ['returns a bigint', () => 10n, /10n.*not one of the tiers/],
-  ['resolves a bigint', async () => 10n, /10n.*not one of the tiers/],
+  ['returns a bigint', () => 10n, /returned a bigint, which is not one of the tiers/],
+  ['resolves a bigint', async () => 10n, /returned a bigint, which is not one of the tiers/],
   ['returns a thenable whose then getter throws', () => badThen, /then getter exploded/],
   ['returns a thenable that throws', () => ({ then () { throw new Error('then exploded') } }), /then exploded/]
 ]
@@ -56,11 +56,11 @@ const featureFailures: Array<[string, () => unknown, RegExp]> = [
   ['throws', () => { throw new Error('flags down') }, /flags down/],
   ['rejects', () => Promise.reject(new Error('flags rejected')), /flags rejected/],
   ['hangs past resolverTimeout', () => never(), /no answer within 50 ms/],
-  ['returns a string', () => 'true', /"bulk-export".*not a boolean|'true'/],
-  ['returns undefined', () => undefined, /undefined.*not a boolean/],
-  ['returns 1', () => 1, /returned 1, not a boolean/],
+  ['returns a string', () => 'true', /isFeatureEnabled\("bulk-export"\) returned a string of 4 characters, not a boolean/],
+  ['returns undefined', () => undefined, /returned undefined, not a boolean/],
+  ['returns 1', () => 1, /returned a number, not a boolean/],
   ['resolves null', async () => null, /returned null, not a boolean/],
-  ['returns a bigint', () => 1n, /1n, not a boolean/]
+  ['returns a bigint', () => 1n, /returned a bigint, not a boolean/]
 ]
 
 function checkUnavailable (t: Test, res: { statusCode: number, headers: Record<string, unknown>, json: () => unknown }, retryAfter = '5'): void {

@@ -362,7 +362,7 @@ test('an app error handler formats refusals; status and Cache-Control survive', 
 
 test('an app error handler that only re-sends still gets every header', async (t) => {
   const app = Fastify()
-  await app.register(notImplemented, { tiers, resolveTier: tierFromHeader, vary: 'Authorization', cacheControl: { FST_TIER_REQUIRED: 'public, max-age=60' } })
+  await app.register(notImplemented, { tiers, resolveTier: tierFromHeader, vary: 'Authorization', cacheControl: { FST_TIER_REQUIRED: 'private, max-age=60' } })
   app.register(async (child) => {
     child.setErrorHandler(async (error, _request, reply) => {
       reply.header('x-handled', 'child')
@@ -373,7 +373,7 @@ test('an app error handler that only re-sends still gets every header', async (t
   const res = await app.inject({ url: '/plus', headers: { 'x-tier': 'free' } })
   t.equal(res.statusCode, 501)
   t.equal(res.headers['x-handled'], 'child')
-  t.equal(res.headers['cache-control'], 'public, max-age=60')
+  t.equal(res.headers['cache-control'], 'private, max-age=60')
   t.equal(res.headers.vary, 'Authorization')
   t.equal(res.json().code, 'FST_TIER_REQUIRED')
 })

@@ -82,6 +82,52 @@ export interface PlanAppOptions {
   plugin?: Record<string, unknown>
   // Headers the gated routes' own 200s carry (the app's policy for its per-caller content).
   successHeaders: Record<string, string>
+  // Every response, the plugin's answers included, carries this Last-Modified, as when an
+  // app or a framework layer stamps it on everything: a cache may then compute a freshness
+  // of its own (RFC 9111 §4.2.2) for an answer that has no Cache-Control.
+  lastModified?: string
+  // For the controls only: rewrites the Cache-Control of the per-caller answers
+  // (FST_TIER_REQUIRED, FST_FEATURE_DISABLED) after the plugin has set it, the way a
+  // careless hook or proxy rule could; `false` removes it. No option of the plugin can do
+  // this, so it is how a test builds the leak the harness must catch.
+  perCallerCacheControlOverride?: string | false
+}
+
+// A Last-Modified a day in the past: a heuristic freshness of about 2.4 hours.
+export function dayOld (): string {
+  return new Date(Date.now() - 24 * 60 * 60 * 1000).toUTCString()
+}
+
+const perCallerBody = /"code":"(FST_TIER_REQUIRED|FST_FEATURE_DISABLED)"/
+
+// Per-caller policies the plugin accepts besides its default, each the way an app that
+// wants browsers (private caches) to keep the refusal a while might set it. The same
+// policy goes on the three per-caller outcomes; the gated routes' own 200s say
+// `private, max-age=60` with the same Vary. No shared cache may store any of them.
+export interface PrivateScenario {
+  policy: string
+  vary?: string
+  source: PlanSource
+}
+
+export const privateScenarios: readonly PrivateScenario[] = [
+  { policy: 'private, max-age=60', vary: 'X-Plan', source: 'x-plan' },
+  { policy: 'private, max-age=60', vary: 'Authorization', source: 'authorization' },
+  { policy: 'no-store', vary: 'X-Plan', source: 'x-plan' },
+  { policy: 'PRIVATE, no-cache', source: 'x-plan' }
+]
+
+export function privateApp (scenario: PrivateScenario, extra: Partial<PlanAppOptions> = {}): PlanAppOptions {
+  const { policy, vary, source } = scenario
+  return {
+    source,
+    plugin: {
+      cacheControl: { FST_TIER_REQUIRED: policy, FST_FEATURE_DISABLED: policy, FST_TIER_UNAVAILABLE: policy },
+      ...(vary === undefined ? {} : { vary })
+    },
+    successHeaders: { 'cache-control': 'private, max-age=60', ...(vary === undefined ? {} : { vary }) },
+    ...extra
+  }
 }
 
 export interface HandlerCall {
@@ -111,9 +157,15 @@ export async function buildPlanApp (options: PlanAppOptions): Promise<PlanApp> {
     logLevel: 'silent',
     ...options.plugin
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-origin-seq', String(++sequence))
     originStatuses.set(reply.statusCode, (originStatuses.get(reply.statusCode) ?? 0) + 1)
+    if (options.lastModified !== undefined) reply.header('last-modified', options.lastModified)
+    const override = options.perCallerCacheControlOverride
+    if (override !== undefined && typeof payload === 'string' && perCallerBody.test(payload)) {
+      if (override === false) reply.removeHeader('cache-control')
+      else reply.header('cache-control', override)
+    }
   })
   const routes = new Map(gatedUrls.map((gated) => [gated.route, gated]))
   for (const gated of routes.values()) {
@@ -188,4 +240,33 @@ export function judge (tally: Tally, caller: Caller, gated: GatedUrl, seen: Obse
     const expected = tierTooLow ? 'FST_TIER_REQUIRED' : 'FST_FEATURE_DISABLED'
     if (seen.status !== 501 || seen.body.code !== expected) tally.leakedToUnentitled.push(line)
   }
+}
+
+// The exact status and body a caller must get at a gated URL, whoever answered.
+export function expectedAnswer (caller: Caller, gated: GatedUrl, source: PlanSource): { status: number, body: Record<string, unknown> } {
+  if (entitled(caller.plan, gated)) {
+    const own = source === 'authorization' ? caller.headers.authorization : caller.headers['x-plan']
+    return { status: 200, body: { url: gated.url, plan: caller.plan, caller: own ?? null } }
+  }
+  if (gated.tier !== undefined && !entitled(caller.plan, { url: gated.url, route: gated.route, tier: gated.tier })) {
+    const body = { statusCode: 501, code: 'FST_TIER_REQUIRED', error: 'Not Implemented', message: `This endpoint requires the ${gated.tier} plan`, requiredTier: gated.tier }
+    return { status: 501, body }
+  }
+  const body = { statusCode: 501, code: 'FST_FEATURE_DISABLED', error: 'Not Implemented', message: `Feature ${gated.feature as string} is not enabled`, feature: gated.feature }
+  return { status: 501, body }
+}
+
+// A short, fixed sequence in which callers of different plans take turns at the same URLs,
+// each URL first asked by a caller who gets the refusal: what a cache stored from that
+// first answer, the next caller would get.
+export function turns (source: PlanSource): Array<{ caller: Caller, gated: GatedUrl }> {
+  const one = new Map(callers(source, 1).map((caller) => [caller.plan, caller]))
+  const at = (url: string): GatedUrl => gatedUrls.find((gated) => gated.url === url) as GatedUrl
+  const order: Array<[Plan, string]> = [
+    ['free', '/reports/1'], ['plus', '/reports/1'], ['anonymous', '/reports/1'], ['pro', '/reports/1'], ['free', '/reports/1'],
+    ['plus', '/exports'], ['pro', '/exports'], ['plus', '/exports'],
+    ['plus', '/beta'], ['pro', '/beta'], ['free', '/beta'],
+    ['plus', '/beta-reports'], ['free', '/beta-reports'], ['pro', '/beta-reports'], ['plus', '/beta-reports']
+  ]
+  return order.map(([plan, url]) => ({ caller: one.get(plan) as Caller, gated: at(url) }))
 }

@@ -287,9 +287,10 @@ test('timers never keep the process alive: a child with requests pending on a hu
       isFeatureEnabled: () => new Promise(() => {}),
       resolverTimeout: 60000,
       logLevel: 'silent'
+    }).after(() => {
+      app.get('/gated', { config: { tier: 'plus' } }, async () => 'never')
+      app.get('/flagged', { config: { feature: 'beta' } }, async () => 'never')
     })
-    app.get('/gated', { config: { tier: 'plus' } }, async () => 'never')
-    app.get('/flagged', { config: { feature: 'beta' } }, async () => 'never')
     app.ready().then(async () => {
       for (let i = 0; i < 5; i++) {
         app.inject({ method: 'GET', url: '/gated' }).catch(() => {})

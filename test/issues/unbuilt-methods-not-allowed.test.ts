@@ -1,0 +1,101 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import notImplemented = require('../..')
+import { listen, rawExchange, head } from '../helpers/http'
+
+// 0.1.0 listed declared-but-unbuilt methods in Allow and turned a 501 into a 405. Allow
+// lists built methods only; a method whose only routes are unbuilt is not implemented.
+
+test('Allow leaves out methods whose routes at the path are unbuilt', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.get('/items', async () => [])
+  app.declareRoute({ method: 'PUT', url: '/items' })
+  app.put('/built', async () => 'put')
+  app.delete('/built', async () => 'delete')
+  const { port } = await listen(t, app)
+  const raw = await rawExchange(port, [head('DELETE', '/items'), head('OPTIONS', '/items'), head('PUT', '/items')], { responses: 3 })
+  t.equal(raw.responses[0].status, 405)
+  t.same(raw.responses[0].headers.allow, ['GET, HEAD, OPTIONS'])
+  t.same(JSON.parse(raw.responses[0].body).allow, ['GET', 'HEAD', 'OPTIONS'])
+  t.equal(raw.responses[1].status, 204)
+  t.same(raw.responses[1].headers.allow, ['GET, HEAD, OPTIONS'])
+  t.equal(raw.responses[2].status, 501)
+  t.equal(JSON.parse(raw.responses[2].body).code, 'FST_ENDPOINT_NOT_IMPLEMENTED')
+})
+
+test('a method whose only routes are unbuilt is not implemented anywhere', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.get('/items', async () => [])
+  app.declareRoute({ method: 'PATCH', url: '/items/:id' })
+  await app.ready()
+  const elsewhere = await app.inject({ method: 'PATCH', url: '/items' })
+  t.equal(elsewhere.statusCode, 501)
+  t.equal(elsewhere.json().code, 'FST_METHOD_NOT_IMPLEMENTED')
+  const declared = await app.inject({ method: 'PATCH', url: '/items/7' })
+  t.equal(declared.json().code, 'FST_ENDPOINT_NOT_IMPLEMENTED')
+  t.equal(app.capabilities().routes.find((r) => r.path === '/items')?.methods.map((m) => m.method).join(), 'GET,HEAD,OPTIONS')
+})
+
+test('an unbuilt static route beside a built parametric one: Allow follows the route that answers the path', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.declareRoute({ method: 'PUT', url: '/users/me' })
+  app.put('/users/:id', async (request) => request.params)
+  app.get('/users/:id', async () => ({}))
+  await app.ready()
+  const me = await app.inject({ method: 'DELETE', url: '/users/me' })
+  t.equal(me.statusCode, 501, 'DELETE is implemented nowhere')
+  const postMe = await app.inject({ method: 'PATCH', url: '/users/me' })
+  t.equal(postMe.statusCode, 501)
+  app.close()
+
+  const withPost = Fastify()
+  await withPost.register(notImplemented)
+  withPost.declareRoute({ method: 'PUT', url: '/users/me' })
+  withPost.put('/users/:id', async (request) => request.params)
+  withPost.get('/users/:id', async () => ({}))
+  withPost.post('/other', async () => ({}))
+  await withPost.ready()
+  const atMe = await withPost.inject({ method: 'POST', url: '/users/me' })
+  t.equal(atMe.statusCode, 405)
+  t.equal(atMe.headers.allow, 'GET, HEAD, OPTIONS', 'PUT /users/me is the unbuilt route')
+  const atSeven = await withPost.inject({ method: 'POST', url: '/users/7' })
+  t.equal(atSeven.headers.allow, 'GET, HEAD, PUT, OPTIONS', 'PUT /users/7 is built')
+  t.same((await withPost.inject({ method: 'PUT', url: '/users/7' })).json(), { id: '7' })
+  t.equal((await withPost.inject({ method: 'PUT', url: '/users/me' })).statusCode, 501)
+  await withPost.close()
+})
+
+test('the plugin\'s constraint cannot be set by hand', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  t.throws(() => app.get('/x', { constraints: { fastifyNotImplementedUnbuilt: 'yes' } }, async () => 'x'), { message: /the "fastifyNotImplementedUnbuilt" constraint belongs to the plugin/ })
+})
+
+test('an unbuilt route and a built one that bind different parameters are told apart', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.declareRoute({ method: 'PUT', url: '/files/:name' })
+  app.put('/:bucket/:key', async (request) => request.params)
+  app.get('/files/:name', async () => 'file')
+  await app.ready()
+  const res = await app.inject({ method: 'POST', url: '/files/a.txt' })
+  t.equal(res.statusCode, 501, 'POST is implemented nowhere')
+  const del = await app.inject({ method: 'OPTIONS', url: '/files/a.txt' })
+  t.equal(del.headers.allow, 'GET, HEAD, OPTIONS', 'the unbuilt PUT /files/:name answers here, not PUT /:bucket/:key')
+  const other = await app.inject({ method: 'OPTIONS', url: '/photos/a.jpg' })
+  t.equal(other.headers.allow, 'PUT, OPTIONS')
+})
+
+test('the same parameter bound to another value is another route', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.declareRoute({ method: 'PUT', url: '/a/:x' })
+  app.put('/:x/b', async (request) => request.params)
+  await app.ready()
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/a/b' })).headers.allow, 'OPTIONS', 'PUT /a/b is the unbuilt /a/:x')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/c/b' })).headers.allow, 'PUT, OPTIONS')
+  t.same((await app.inject({ method: 'PUT', url: '/c/b' })).json(), { x: 'c' })
+})
