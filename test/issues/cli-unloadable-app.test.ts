@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { test } from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { root, runCli, type Result } from '../helpers/cli'
 
 // Issue 10, item 16: `matrix` and `audit` on an app that registered the plugin without
@@ -21,6 +22,25 @@ function spawnCli (argv: string[]): Promise<Result> {
   })
 }
 
+// The first line of what the app itself throws, as building it or making it ready.
+async function refusal (name: string): Promise<{ stage: string, reason: string }> {
+  const build = require(`../fixtures/cli/${name}`) as () => FastifyInstance | Promise<FastifyInstance>
+  let app: FastifyInstance
+  try {
+    // A Fastify instance is thenable (awaiting it waits for ready): only a promise is awaited.
+    const built = build()
+    app = built instanceof Promise ? await built : built
+  } catch (error) {
+    return { stage: 'building the app failed', reason: (error as Error).message.split('\n')[0] }
+  }
+  try {
+    await app.ready()
+  } catch (error) {
+    return { stage: 'the app failed to start', reason: (error as Error).message.split('\n')[0] }
+  }
+  throw new Error(`${name} started`)
+}
+
 const commands = (app: string): string[][] => [['matrix', app], ['matrix', app, '--json'], ['audit', app, '--openapi', spec], ['audit', app, '--openapi', spec, '--json']]
 
 test('an app whose ready() rejects: exit 2 and the first line of the reason', async (t) => {
@@ -39,4 +59,27 @@ test('an app that does not register the plugin: exit 2, saying so', async (t) =>
     t.same(await runCli(argv), { code: 2, stdout: '', stderr }, argv.join(' '))
   }
   t.same(await spawnCli(['audit', app, '--openapi', spec]), { code: 2, stdout: '', stderr }, 'the bin')
+})
+
+test('an app that registers the plugin without await, then a gated route: exit 2, the plugin\'s reason', async (t) => {
+  const app = fixture('unawaited.cjs')
+  const { stage, reason } = await refusal('unawaited.cjs')
+  t.equal(stage, 'the app failed to start')
+  t.match(reason, /^fastify-not-implemented: 1 route\(s\) were declared before the plugin loaded, .*\/reports \(GET, HEAD\).*`await app.register\(notImplemented, options\)`/)
+  const stderr = `fastify-not-implemented: ${app}: the app failed to start: ${reason}\n`
+  for (const argv of commands(app)) {
+    t.same(await runCli(argv), { code: 2, stdout: '', stderr }, argv.join(' '))
+  }
+  t.same(await spawnCli(['matrix', app]), { code: 2, stdout: '', stderr }, 'the bin')
+})
+
+test('an app that registers the plugin in an encapsulated context: exit 2, the plugin\'s reason', async (t) => {
+  const app = fixture('child-context.cjs')
+  const { stage, reason } = await refusal('child-context.cjs')
+  t.equal(stage, 'building the app failed')
+  t.match(reason, /^fastify-not-implemented: registered inside an encapsulated plugin, .*register it once, at the root/)
+  const stderr = `fastify-not-implemented: ${app}: building the app failed: ${reason}\n`
+  for (const argv of commands(app)) {
+    t.same(await runCli(argv), { code: 2, stdout: '', stderr }, argv.join(' '))
+  }
 })
