@@ -25,7 +25,7 @@ const expected = [
   ],
   ['501 FST_ENDPOINT_NOT_IMPLEMENTED'],
   ['405 GET, HEAD, OPTIONS {"problem":"wrong-method","allowed":["GET","HEAD","OPTIONS"]}'],
-  ['501 public, max-age=60 X-Plan'],
+  ['501 private, max-age=60 X-Plan'],
   [],
   ['501 FST_FEATURE_DISABLED'],
   ['64 [{"path":"/pets/:petId","methods":[{"method":"GET","implemented":true,"tier":"plus"},{"method":"HEAD","implemented":true,"tier":"plus"},{"method":"DELETE","implemented":false},{"method":"OPTIONS","implemented":true}]}]'],
