@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { RouteOptions } from 'fastify'
-import type { RouteGate } from './route-gate'
-import { compareMethods } from './route-table'
+import type { RouteRecord } from './route-catalog'
+import { compareMethods } from './method-table'
 
 // One method that answers at one path, with what it asks of the caller.
 export interface CapabilityMethod {
@@ -111,46 +110,32 @@ export function buildMatrix (seen: readonly Seen[], autoOptions: boolean): Capab
   return { digest: digestOf(routes), routes }
 }
 
-// Learns every route through `onRoute` and builds the matrix once the app is ready, when
-// the route table can no longer change.
+// Builds the matrix from the route catalog on first use once the app is ready, when the
+// catalog can no longer change; the same matrix every call after that.
 export class CapabilityCollector {
-  private readonly seen: Seen[] = []
   private matrix: CapabilityMatrix | undefined
-  private ready = false
+  private records: readonly RouteRecord[] | undefined
 
   constructor (private readonly autoOptions: boolean) {}
 
-  add (route: RouteOptions, gate: RouteGate | undefined): void {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const version = (route.constraints as Record<string, unknown> | undefined)?.version
-    const schema = route.schema as Record<string, unknown> | undefined
-    for (const method of methods) {
-      this.seen.push({
-        path: route.url,
-        method: method.toUpperCase(),
-        implemented: gate === undefined || gate.implemented,
-        tier: gate?.tier,
-        feature: gate?.feature,
-        version: typeof version === 'string' ? version : undefined,
-        hidden: schema?.hide === true
-      })
-    }
+  seal (records: readonly RouteRecord[]): void {
+    this.records = records
   }
 
-  seal (): void {
-    this.ready = true
-  }
-
-  // The same matrix every call; callers get their own copy to sort or change.
   current (): CapabilityMatrix {
-    if (!this.ready) {
+    if (this.records === undefined) {
       throw new Error('fastify-not-implemented: capabilities() is available once the app is ready; call it after `await fastify.ready()`')
     }
-    if (this.matrix === undefined) this.matrix = buildMatrix(this.seen, this.autoOptions)
+    if (this.matrix === undefined) this.matrix = buildMatrix(this.records.filter((record) => record.described).flatMap(seenOf), this.autoOptions)
     return this.matrix
   }
 
+  // Callers get their own copy to sort or change.
   snapshot (): CapabilityMatrix {
     return structuredClone(this.current())
   }
+}
+
+function seenOf ({ url, methods, built, gate, version, hidden }: RouteRecord): Seen[] {
+  return methods.map((method) => ({ path: url, method, implemented: built, tier: gate?.tier, feature: gate?.feature, version, hidden }))
 }

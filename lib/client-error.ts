@@ -1,7 +1,6 @@
 import { METHODS, STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { METHOD_NOT_IMPLEMENTED } from './codes'
 import { errors } from './errors'
 import { normalizeOptions, type Settings } from './options'
 
@@ -180,9 +179,9 @@ function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: 
   }
   const settings = settingsByInstance.get(instance) ?? defaultSettings
   if (settings.logLevel !== 'silent') {
-    instance.log[settings.logLevel]({ notImplemented: { code: METHOD_NOT_IMPLEMENTED, statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
+    instance.log[settings.logLevel]({ notImplemented: { code: 'FST_METHOD_NOT_IMPLEMENTED', statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
   }
-  socket.end(notImplementedResponse(method, settings.cacheControl[METHOD_NOT_IMPLEMENTED]), () => socket.destroy())
+  socket.end(notImplementedResponse(method, settings.cacheControl.FST_METHOD_NOT_IMPLEMENTED), () => socket.destroy())
 }
 
 // The answer to a refused request line, once the earlier requests have theirs: 501 naming a

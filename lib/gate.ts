@@ -1,17 +1,11 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { errors, type PluginError } from './errors'
+import { errors } from './errors'
 import type { Settings } from './options'
 import type { RouteGate } from './route-gate'
 import { outcomeHeaders, sendError, type Headers } from './respond'
 import { logDecision, logUnavailable } from './log'
 import { shapeOf } from './describe'
 import { settle } from './with-timeout'
-import {
-  ENDPOINT_NOT_IMPLEMENTED,
-  FEATURE_DISABLED,
-  TIER_REQUIRED,
-  TIER_UNAVAILABLE
-} from './codes'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
@@ -21,9 +15,9 @@ const hiddenTierMessage = 'This endpoint is not available on the current plan'
 // route's onRequest hook (so the body is never read) and as the handler of routes made with
 // `declareRoute`, which the hook keeps from ever running.
 export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequest, reply: FastifyReply) => void {
-  const headers = outcomeHeaders(settings, ENDPOINT_NOT_IMPLEMENTED)
+  const headers = outcomeHeaders(settings, 'FST_ENDPOINT_NOT_IMPLEMENTED')
   return function endpointNotImplemented (request, reply) {
-    const error = new errors.FST_ENDPOINT_NOT_IMPLEMENTED(request.method, request.routeOptions.url) as PluginError
+    const error = new errors.FST_ENDPOINT_NOT_IMPLEMENTED(request.method, request.routeOptions.url)
     logDecision(reply, settings.logLevel, error)
     sendError(reply, error, headers)
   }
@@ -38,15 +32,15 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   const { tierRank, resolverTimeout, logLevel, tiers } = settings
   const resolveTier = settings.resolveTier as NonNullable<Settings['resolveTier']>
   const isFeatureEnabled = settings.isFeatureEnabled as NonNullable<Settings['isFeatureEnabled']>
-  const tierHeaders = outcomeHeaders(settings, TIER_REQUIRED, settings.vary)
-  const featureHeaders = outcomeHeaders(settings, FEATURE_DISABLED, settings.vary)
+  const tierHeaders = outcomeHeaders(settings, 'FST_TIER_REQUIRED', settings.vary)
+  const featureHeaders = outcomeHeaders(settings, 'FST_FEATURE_DISABLED', settings.vary)
   const unavailableHeaders: Headers = {
-    ...outcomeHeaders(settings, TIER_UNAVAILABLE, settings.vary),
+    ...outcomeHeaders(settings, 'FST_TIER_UNAVAILABLE', settings.vary),
     'retry-after': String(settings.retryAfter)
   }
 
   function unavailable (reply: FastifyReply, cause: unknown): void {
-    const error = new errors.FST_TIER_UNAVAILABLE() as PluginError
+    const error = new errors.FST_TIER_UNAVAILABLE()
     logUnavailable(reply, error, cause)
     sendError(reply, error, unavailableHeaders)
   }
@@ -56,14 +50,14 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   // never throws: Fastify runs what follows it inside its own try.)
   function failClosed (reply: FastifyReply, crash: unknown): void {
     try {
-      sendError(reply, new errors.FST_TIER_UNAVAILABLE() as PluginError, unavailableHeaders)
+      sendError(reply, new errors.FST_TIER_UNAVAILABLE(), unavailableHeaders)
     } catch {
       reply.send(crash)
     }
   }
 
   function tierTooLow (reply: FastifyReply, held: string | null): void {
-    const error = new errors.FST_TIER_REQUIRED(requiredTier) as PluginError
+    const error = new errors.FST_TIER_REQUIRED(requiredTier)
     error.statusCode = settings.tierRequiredStatus
     if (settings.exposeRequiredTier) error.requiredTier = requiredTier
     else error.message = hiddenTierMessage
@@ -72,7 +66,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   }
 
   function featureOff (reply: FastifyReply): void {
-    const error = new errors.FST_FEATURE_DISABLED(feature) as PluginError
+    const error = new errors.FST_FEATURE_DISABLED(feature)
     error.feature = feature
     logDecision(reply, logLevel, error)
     sendError(reply, error, featureHeaders)

@@ -1,13 +1,14 @@
 import fp = require('fastify-plugin')
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { normalizeOptions, type PluginOptions } from './options'
-import { RouteTable } from './route-table'
+import { methodTable } from './method-table'
 import { describeRoute, readRouteGate } from './route-gate'
 import { buildGateHook, buildUnbuiltEndpoint } from './gate'
 import { buildNotFoundHook } from './not-found'
 import { notFoundAttacher } from './fastify-internals'
 import { checkPlacement } from './placement'
-import { GateCheck } from './gate-check'
+import { verifyGates } from './gate-check'
+import { recordRoute, type RouteRecord } from './route-catalog'
 import { markUnbuilt, unbuiltConstraintStrategy } from './unbuilt-routes'
 import { clientErrorHandler, rememberSettings } from './client-error'
 import { openFeatureFlags } from './openfeature'
@@ -15,17 +16,15 @@ import { errors } from './errors'
 import { schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
-import { OpenApiAnnotations } from './openapi'
+import { annotateRoutes } from './openapi'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
   const attachToNotFound = notFoundAttacher(fastify)
   checkPlacement(fastify)
-  const table = new RouteTable()
-  const gateCheck = new GateCheck(settings)
+  const catalog: RouteRecord[] = []
   const endpointNotImplemented = buildUnbuiltEndpoint(settings)
   const capabilities = new CapabilityCollector(settings.autoOptions)
-  const openApi = new OpenApiAnnotations(settings)
   const capabilitiesRoute = settings.capabilitiesRoute === undefined
     ? undefined
     : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
@@ -37,21 +36,17 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   // Route configuration is read once, here; only a route that asks for gating gets a hook.
   fastify.addHook('onRoute', (route) => {
     const gate = readRouteGate(route, settings)
-    const built = gate === undefined || gate.implemented
-    if (!built) markUnbuilt(route)
-    table.add(route, built)
-    // The capability route (and the HEAD route Fastify derives from it) is no part of the matrix.
-    if (capabilitiesRoute === undefined || route.handler !== capabilitiesRoute.handler) {
-      capabilities.add(route, gate)
-      openApi.add(route, gate)
-    }
     let hook
     if (gate !== undefined) {
+      if (!gate.implemented) markUnbuilt(route)
       hook = gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented
       // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
       route.onRequest = route.onRequest === undefined ? [hook] : [...[route.onRequest].flat(), hook]
     }
-    gateCheck.add(route, gate, hook)
+    // The capability route (and the HEAD route Fastify derives from it) describes the API
+    // and is no part of it.
+    const described = capabilitiesRoute === undefined || route.handler !== capabilitiesRoute.handler
+    catalog.push(recordRoute(route, gate, hook, described))
   })
 
   // An endpoint the contract lists and this build does not have: no handler to write.
@@ -70,10 +65,10 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
 
   // The route table is complete only once the app is ready.
   fastify.addHook('onReady', async function () {
-    gateCheck.verify()
-    attachToNotFound(buildNotFoundHook(fastify, table, settings))
-    capabilities.seal()
-    openApi.apply()
+    verifyGates(catalog, settings)
+    attachToNotFound(buildNotFoundHook(fastify, methodTable(catalog), settings))
+    capabilities.seal(catalog)
+    annotateRoutes(catalog, settings)
   })
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import type { PluginError } from './errors'
+import type { ErrorExtras, PluginError } from './errors'
+import { extraFields } from './outcomes'
 import { summarizeCause } from './describe'
 
 export interface DecisionFields {
@@ -7,6 +8,8 @@ export interface DecisionFields {
   // Logged even when the plugin hides it from the caller (exposeRequiredTier: false).
   tierRequired?: string
 }
+
+const loggedFields = extraFields.filter((field) => field !== 'requiredTier')
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
@@ -30,9 +33,14 @@ export function logDecision (reply: FastifyReply, level: string, error: PluginEr
     url: request.url,
     route: request.routeOptions.url
   }
-  const tierRequired = fields?.tierRequired ?? error.requiredTier
-  if (tierRequired !== undefined) entry.tierRequired = tierRequired
-  if (error.feature !== undefined) entry.feature = error.feature
+  // The body's own fields (the outcome table's), then what the caller may not see. The
+  // required tier is always logged as `tierRequired`, beside `tierHeld`, also where the
+  // body hides it (exposeRequiredTier: false).
+  for (const field of loggedFields) {
+    const value = error[field as keyof ErrorExtras]
+    if (value !== undefined) entry[field] = value
+  }
+  if (fields?.tierRequired !== undefined) entry.tierRequired = fields.tierRequired
   if (fields?.tierHeld !== undefined) entry.tierHeld = fields.tierHeld
   write(reply.log, level as Level, { notImplemented: entry }, error.message)
 }

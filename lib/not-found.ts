@@ -1,16 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
 import { isWholePathCapture, methodsAt, targetOf, type Constraints } from './allow'
-import { compareMethods, type RouteTable } from './route-table'
+import { compareMethods, sortedMethods, type MethodTable } from './method-table'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
 import { logDecision } from './log'
-import {
-  AUTO_OPTIONS,
-  METHOD_NOT_ALLOWED,
-  METHOD_NOT_IMPLEMENTED,
-  VERSION_NOT_IMPLEMENTED
-} from './codes'
 
 interface AllowAnswer {
   allow: readonly string[]
@@ -24,10 +18,10 @@ export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: 
 // request's method: it tells "no such method anywhere" (501) from "not this method here"
 // (405) from "nothing here" (the app's own 404). Called once, when the app is ready and the
 // route table is complete, so everything that can be decided is decided here.
-export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, settings: Settings): NotFoundHook {
+export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable, settings: Settings): NotFoundHook {
   const answersOptions = settings.autoOptions
   // Every method some route answers, plus OPTIONS when the plugin answers it.
-  const candidates = table.sortedMethods(answersOptions ? ['OPTIONS'] : [])
+  const candidates = sortedMethods(answersOptions ? [...table.implemented, 'OPTIONS'] : table.implemented)
   const implemented = new Set(candidates)
   const withUnbuiltRoutes = new Set([...table.unbuilt].filter((method) => implemented.has(method)))
   const onlyUnbuilt = [...table.unbuilt].filter((method) => !implemented.has(method))
@@ -35,10 +29,10 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
   const versioned = versions.size > 0
   // Where routes are versioned, which methods answer depends on Accept-Version too.
   const methodVary = versioned ? ['Accept-Version'] : []
-  const notImplementedHeaders = outcomeHeaders(settings, METHOD_NOT_IMPLEMENTED)
-  const notAllowedHeaders = outcomeHeaders(settings, METHOD_NOT_ALLOWED, methodVary)
-  const optionsHeaders = outcomeHeaders(settings, AUTO_OPTIONS, methodVary)
-  const versionHeaders = outcomeHeaders(settings, VERSION_NOT_IMPLEMENTED, ['Accept-Version'])
+  const notImplementedHeaders = outcomeHeaders(settings, 'FST_METHOD_NOT_IMPLEMENTED')
+  const notAllowedHeaders = outcomeHeaders(settings, 'FST_METHOD_NOT_ALLOWED', methodVary)
+  const optionsHeaders = outcomeHeaders(settings, 'OPTIONS', methodVary)
+  const versionHeaders = outcomeHeaders(settings, 'FST_VERSION_NOT_IMPLEMENTED', ['Accept-Version'])
   const serverAllow = candidates.join(', ')
 
   function withAllow (headers: Headers, allow: string): Headers {
@@ -101,7 +95,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     const url = request.raw.url as string
 
     if (!implemented.has(method)) {
-      answer(reply, new errors.FST_METHOD_NOT_IMPLEMENTED(method) as PluginError, notImplementedHeaders)
+      answer(reply, new errors.FST_METHOD_NOT_IMPLEMENTED(method), notImplementedHeaders)
       return
     }
     if (url === '*' && method === 'OPTIONS' && answersOptions) {
@@ -115,7 +109,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
     if (!here.routed) {
       const version = constraints.version
       if (version !== undefined && answersInOtherVersion(method, path, constraints)) {
-        const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path) as PluginError
+        const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path)
         error.version = version
         answer(reply, error, versionHeaders)
         return
@@ -128,7 +122,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: RouteTable, 
       sendNoContent(reply, answer405.optionsHeaders)
       return
     }
-    const error = new errors.FST_METHOD_NOT_ALLOWED(method, path) as PluginError
+    const error = new errors.FST_METHOD_NOT_ALLOWED(method, path)
     error.allow = answer405.allow.slice()
     answer(reply, error, answer405.notAllowedHeaders)
   }

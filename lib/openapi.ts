@@ -1,15 +1,9 @@
 import type { RouteOptions } from 'fastify'
 import type { RouteGate } from './route-gate'
+import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
 import { SCHEMA_ID_PREFIX } from './schemas'
-import {
-  ENDPOINT_NOT_IMPLEMENTED,
-  FEATURE_DISABLED,
-  TIER_REQUIRED,
-  TIER_UNAVAILABLE,
-  VERSION_NOT_IMPLEMENTED,
-  type ErrorCode
-} from './codes'
+import { errorOutcomes, type ErrorCode } from './outcomes'
 
 // The OpenAPI extensions the plugin adds to an operation, and the audit reads back.
 export const X_TIER = 'x-tier'
@@ -33,7 +27,8 @@ function isPlainObject (value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function addAnswer (answers: Map<number, Answer[]>, status: number, code: ErrorCode, description: string): void {
+// The status and description come from the outcome table unless the route says more.
+function addAnswer (answers: Map<number, Answer[]>, code: ErrorCode, status: number = errorOutcomes[code].status, description: string = errorOutcomes[code].description): void {
   const list = answers.get(status)
   if (list === undefined) answers.set(status, [{ code, description }])
   else list.push({ code, description })
@@ -55,17 +50,17 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
   if (gate !== undefined && !gate.implemented) {
     // An unbuilt endpoint answers 501 before any gate is asked.
     extensions[X_NOT_IMPLEMENTED] = true
-    addAnswer(answers, 501, ENDPOINT_NOT_IMPLEMENTED, 'Declared in the API, not implemented by this server')
+    addAnswer(answers, 'FST_ENDPOINT_NOT_IMPLEMENTED')
   } else {
     if (tier !== undefined) {
-      addAnswer(answers, settings.tierRequiredStatus, TIER_REQUIRED, showTier ? `Requires the "${tier}" plan or a higher one` : 'Not available on the caller\'s plan')
+      addAnswer(answers, 'FST_TIER_REQUIRED', settings.tierRequiredStatus, showTier ? `Requires the "${tier}" plan or a higher one` : 'Not available on the caller\'s plan')
     }
-    if (feature !== undefined) addAnswer(answers, 501, FEATURE_DISABLED, `Feature "${feature}" is off for the caller`)
+    if (feature !== undefined) addAnswer(answers, 'FST_FEATURE_DISABLED', undefined, `Feature "${feature}" is off for the caller`)
     if (tier !== undefined || feature !== undefined) {
-      addAnswer(answers, 503, TIER_UNAVAILABLE, 'The caller\'s plan or feature flags could not be determined; retry after Retry-After seconds')
+      addAnswer(answers, 'FST_TIER_UNAVAILABLE')
     }
   }
-  if (versioned) addAnswer(answers, 501, VERSION_NOT_IMPLEMENTED, 'The version asked for with Accept-Version is not implemented')
+  if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED')
   return { answers, extensions }
 }
 
@@ -102,21 +97,10 @@ export function documentedSchema (schema: unknown, doc: OperationDoc): JsonObjec
 // objects their documented schema once the app is ready: after Fastify has compiled the
 // route's own schemas, so the added responses change the document and never how a reply is
 // serialized, and whichever of the two plugins was registered first.
-export class OpenApiAnnotations {
-  private readonly pending: Array<{ route: RouteOptions, doc: OperationDoc }> = []
-
-  constructor (private readonly settings: Settings) {}
-
-  add (route: RouteOptions, gate: RouteGate | undefined): void {
-    const versioned = typeof (route.constraints as JsonObject | undefined)?.version === 'string'
-    const doc = describeOperation(gate, versioned, this.settings)
-    if (doc !== undefined) this.pending.push({ route, doc })
-  }
-
-  apply (): void {
-    for (const { route, doc } of this.pending) {
-      route.schema = documentedSchema(route.schema, doc) as RouteOptions['schema']
-    }
-    this.pending.length = 0
+export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
+  for (const { route, gate, version, described } of records) {
+    if (!described) continue
+    const doc = describeOperation(gate, version !== undefined, settings)
+    if (doc !== undefined) route.schema = documentedSchema(route.schema, doc) as RouteOptions['schema']
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { OUTCOMES, type Outcome, TIER_REQUIRED, FEATURE_DISABLED, TIER_UNAVAILABLE } from './codes'
+import { defaultCacheControl, errorOutcomes, outcomeNames, perCallerOutcomes, type Outcome } from './outcomes'
 import { isPrivateToCaller } from './cache-control'
 
 export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
@@ -45,23 +45,6 @@ export interface Settings {
   capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
 }
 
-// Outcomes that depend only on the method, the path and the build: a short max-age keeps a
-// CDN from hammering the origin with them, and a deploy that adds the method shows within a
-// minute. Never forever, and never left to a cache's heuristics (RFC 9110 §15.1).
-export const defaultSharedCacheControl = 'max-age=60'
-// Outcomes that depend on who is asking: no shared cache may hand them to another caller.
-export const defaultPerCallerCacheControl = 'private, no-store'
-export const defaultUnavailableCacheControl = 'no-store'
-export const defaultCacheControl: Readonly<Record<Outcome, string>> = {
-  FST_METHOD_NOT_IMPLEMENTED: defaultSharedCacheControl,
-  FST_METHOD_NOT_ALLOWED: defaultSharedCacheControl,
-  FST_ENDPOINT_NOT_IMPLEMENTED: defaultSharedCacheControl,
-  FST_VERSION_NOT_IMPLEMENTED: defaultSharedCacheControl,
-  OPTIONS: defaultSharedCacheControl,
-  FST_TIER_REQUIRED: defaultPerCallerCacheControl,
-  FST_FEATURE_DISABLED: defaultPerCallerCacheControl,
-  FST_TIER_UNAVAILABLE: defaultUnavailableCacheControl
-}
 export const defaultAutoOptions = true
 export const defaultTierRequiredStatus = 501
 export const defaultExposeRequiredTier = true
@@ -70,10 +53,6 @@ export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
 // Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
 export const maxResolverTimeout = 2147483647 // ms
-
-// Outcomes that depend on who is asking. No option may let a shared cache store them: one
-// caller's 501 (or 503) would be served to another caller, who may have the plan.
-export const perCallerOutcomes: readonly Outcome[] = [TIER_REQUIRED, FEATURE_DISABLED, TIER_UNAVAILABLE]
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
@@ -140,8 +119,8 @@ function normalizeCacheControl (value: unknown): Record<Outcome, string | false>
   if (value === undefined) return result
   if (!isPlainObject(value)) fail('option "cacheControl" must be an object keyed by outcome code')
   for (const [key, policy] of Object.entries(value)) {
-    if (!(OUTCOMES as readonly string[]).includes(key)) {
-      fail(`option "cacheControl" has an unknown key "${key}"; known keys: ${OUTCOMES.join(', ')}`)
+    if (!(outcomeNames as readonly string[]).includes(key)) {
+      fail(`option "cacheControl" has an unknown key "${key}"; known keys: ${outcomeNames.join(', ')}`)
     }
     if (policy !== false && (typeof policy !== 'string' || policy.trim() === '' || !headerValuePattern.test(policy))) {
       fail(`option "cacheControl.${key}" must be a Cache-Control value (visible ASCII, spaces and tabs) or false, got ${JSON.stringify(policy)}`)
@@ -201,8 +180,9 @@ export function normalizeOptions (input: unknown): Settings {
   const cacheControl = normalizeCacheControl(options.cacheControl)
   const vary = normalizeVary(options.vary)
   const tierRequiredStatus = options.tierRequiredStatus ?? defaultTierRequiredStatus
-  if (tierRequiredStatus !== 501 && tierRequiredStatus !== 402 && tierRequiredStatus !== 403) {
-    fail(`option "tierRequiredStatus" must be 501, 402 or 403, got ${show(tierRequiredStatus)}`)
+  const tierStatuses: readonly unknown[] = errorOutcomes.FST_TIER_REQUIRED.statuses
+  if (!tierStatuses.includes(tierRequiredStatus)) {
+    fail(`option "tierRequiredStatus" must be ${tierStatuses.join(', ').replace(/, (\d+)$/, ' or $1')}, got ${show(tierRequiredStatus)}`)
   }
   const logLevel = options.logLevel ?? defaultLogLevel
   if (typeof logLevel !== 'string' || !logLevels.has(logLevel)) {
@@ -217,7 +197,7 @@ export function normalizeOptions (input: unknown): Settings {
     autoOptions: optionalBoolean(options, 'autoOptions', defaultAutoOptions),
     cacheControl,
     vary,
-    tierRequiredStatus,
+    tierRequiredStatus: tierRequiredStatus as Settings['tierRequiredStatus'],
     exposeRequiredTier: optionalBoolean(options, 'exposeRequiredTier', defaultExposeRequiredTier),
     resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
     retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),

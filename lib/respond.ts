@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import type { ErrorExtras, PluginError } from './errors'
 import type { Settings } from './options'
-import type { Outcome } from './codes'
+import { extraFields, type Outcome } from './outcomes'
 
 export type Headers = Record<string, string>
 
@@ -11,9 +11,6 @@ export type Headers = Record<string, string>
 // than a new connection; past it, or when the size is unknown (chunked), the answer says
 // `Connection: close` and the rest is never read (as Fastify does for a body over its limit).
 const maxDrainedBody = 64 * 1024
-
-// The fields beyond Fastify's error shape that the documented bodies carry.
-const extraFields: ReadonlyArray<keyof ErrorExtras> = ['allow', 'requiredTier', 'feature', 'version']
 
 // The headers an outcome always carries: its Cache-Control (unless configured off, which
 // only outcomes that do not depend on the caller may be) and a Vary on what else it
@@ -68,7 +65,8 @@ export function bodyOf (error: PluginError): Record<string, unknown> {
     message: error.message
   }
   for (const field of extraFields) {
-    if (error[field] !== undefined) body[field] = error[field]
+    const value = error[field as keyof ErrorExtras]
+    if (value !== undefined) body[field] = value
   }
   return body
 }

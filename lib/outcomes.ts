@@ -1,0 +1,129 @@
+import { Type, type TSchema } from '@sinclair/typebox'
+
+// The one table of what the plugin answers. Everything else is derived from it: the error
+// constructors (errors.ts), the TypeBox body schemas (schemas.ts), the default and the
+// allowed Cache-Control (options.ts), the body fields beyond Fastify's error shape
+// (respond.ts), the decision log's fields (log.ts) and the OpenAPI responses (openapi.ts).
+// types/index.d.ts is written by hand for readers; test/outcomes.test.ts checks it against
+// this table. Adding an outcome means a row here, its docs and its tests.
+
+// Outcomes that depend only on the method, the path and the build: a short max-age keeps a
+// CDN from hammering the origin with them, and a deploy that adds the method shows within a
+// minute. Never forever, and never left to a cache's heuristics (RFC 9110 §15.1).
+const sharedCacheControl = 'max-age=60'
+// Outcomes that depend on who is asking: no shared cache may hand them to another caller.
+const perCallerCacheControl = 'private, no-store'
+
+interface Row {
+  // The status the plugin answers with, and any other a setting may choose instead.
+  status: number
+  statuses: readonly number[]
+  // The error's message, a util.format template filled by the constructor's arguments.
+  message: string
+  // Body fields beyond Fastify's error shape, with their schemas.
+  fields: Record<string, TSchema>
+  // Whether the answer depends on who is asking (plan, flags): never storable by a shared cache.
+  perCaller: boolean
+  cacheControl: string
+  // What the answer means, for the OpenAPI document.
+  description: string
+}
+
+function row (fields: Row): Row {
+  return fields
+}
+
+export const errorOutcomes = {
+  FST_METHOD_NOT_IMPLEMENTED: row({
+    status: 501,
+    statuses: [501],
+    message: 'Method %s is not implemented by this server',
+    fields: {},
+    perCaller: false,
+    cacheControl: sharedCacheControl,
+    description: 'No route of this server implements the method'
+  }),
+  FST_METHOD_NOT_ALLOWED: row({
+    status: 405,
+    statuses: [405],
+    message: 'Method %s is not allowed on %s',
+    fields: {
+      allow: Type.Array(Type.String(), { description: 'The methods that answer at this path, as in the Allow header' })
+    },
+    perCaller: false,
+    cacheControl: sharedCacheControl,
+    description: 'The path has routes, none for this method; Allow lists those that answer'
+  }),
+  FST_TIER_REQUIRED: row({
+    status: 501,
+    statuses: [501, 402, 403],
+    message: 'This endpoint requires the %s plan',
+    fields: {
+      requiredTier: Type.Optional(Type.String({ description: 'The lowest plan that has this endpoint' }))
+    },
+    perCaller: true,
+    cacheControl: perCallerCacheControl,
+    description: 'The caller\'s plan is below the route\'s tier'
+  }),
+  FST_FEATURE_DISABLED: row({
+    status: 501,
+    statuses: [501],
+    message: 'Feature %s is not enabled',
+    fields: {
+      feature: Type.String({ description: 'The feature flag that is off for this caller' })
+    },
+    perCaller: true,
+    cacheControl: perCallerCacheControl,
+    description: 'The route\'s feature flag is off for the caller'
+  }),
+  FST_ENDPOINT_NOT_IMPLEMENTED: row({
+    status: 501,
+    statuses: [501],
+    message: 'Endpoint %s %s is declared but not implemented',
+    fields: {},
+    perCaller: false,
+    cacheControl: sharedCacheControl,
+    description: 'Declared in the API, not implemented by this server'
+  }),
+  FST_TIER_UNAVAILABLE: row({
+    status: 503,
+    statuses: [503],
+    message: 'The caller\'s plan could not be determined',
+    fields: {},
+    perCaller: true,
+    cacheControl: 'no-store',
+    description: 'The caller\'s plan or feature flags could not be determined; retry after Retry-After seconds'
+  }),
+  FST_VERSION_NOT_IMPLEMENTED: row({
+    status: 501,
+    statuses: [501],
+    message: 'Version %s of %s %s is not implemented',
+    fields: {
+      version: Type.String({ description: 'The Accept-Version the request asked for' })
+    },
+    perCaller: false,
+    cacheControl: sharedCacheControl,
+    description: 'The version asked for with Accept-Version is not implemented'
+  })
+} as const
+
+export type ErrorCode = keyof typeof errorOutcomes
+
+// The 204 answer to OPTIONS has no error code, and a Cache-Control of its own.
+export const AUTO_OPTIONS = 'OPTIONS'
+export const autoOptionsCacheControl = sharedCacheControl
+
+export type Outcome = ErrorCode | typeof AUTO_OPTIONS
+
+export const errorCodes = Object.keys(errorOutcomes) as ErrorCode[]
+export const outcomeNames: readonly Outcome[] = [...errorCodes, AUTO_OPTIONS]
+
+export const defaultCacheControl = Object.freeze(Object.fromEntries([
+  ...errorCodes.map((code) => [code, errorOutcomes[code].cacheControl]),
+  [AUTO_OPTIONS, autoOptionsCacheControl]
+])) as Readonly<Record<Outcome, string>>
+
+export const perCallerOutcomes: readonly ErrorCode[] = errorCodes.filter((code) => errorOutcomes[code].perCaller)
+
+// Every body field beyond Fastify's error shape, in the order of the table.
+export const extraFields: readonly string[] = [...new Set(errorCodes.flatMap((code) => Object.keys(errorOutcomes[code].fields)))]

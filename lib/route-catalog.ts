@@ -1,0 +1,42 @@
+import type { RouteOptions } from 'fastify'
+import type { RouteGate } from './route-gate'
+
+// Every route the plugin sees, read once, in its onRoute hook, into one record that the
+// ready-time gate check, the method table (501/405/Allow), the capability matrix and the
+// OpenAPI annotations all read.
+export interface RouteRecord {
+  // The route options object itself: later onRoute hooks change this very object, Fastify
+  // builds the route from it, and @fastify/swagger reads its `schema` when it documents.
+  readonly route: RouteOptions
+  readonly url: string
+  // Upper-case, as the router matches them.
+  readonly methods: readonly string[]
+  // `constraints.version`, when the route is versioned.
+  readonly version: string | undefined
+  // What its config asks of the plugin; undefined for a route that asks nothing.
+  readonly gate: RouteGate | undefined
+  // false for a route declared with `implemented: false`.
+  readonly built: boolean
+  // `schema.hide`: left out of the OpenAPI document.
+  readonly hidden: boolean
+  // The plugin's onRequest hook on the route, if it has one.
+  readonly hook: unknown
+  // Whether the route is part of the API the plugin describes: the capability route is not.
+  readonly described: boolean
+}
+
+export function recordRoute (route: RouteOptions, gate: RouteGate | undefined, hook: unknown, described: boolean): RouteRecord {
+  const version = (route.constraints as Record<string, unknown> | undefined)?.version
+  const schema = route.schema as Record<string, unknown> | undefined
+  return {
+    route,
+    url: route.url,
+    methods: [route.method].flat().map((method) => method.toUpperCase()),
+    version: typeof version === 'string' ? version : undefined,
+    gate,
+    built: gate === undefined || gate.implemented,
+    hidden: schema?.hide === true,
+    hook,
+    described
+  }
+}
