@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { RouteRecord } from './route-catalog'
 import { compareMethods } from './method-table'
+import { isRootCatchAll } from './catch-all'
 
 // One method that answers at one path, with what it asks of the caller.
 export interface CapabilityMethod {
@@ -34,11 +35,6 @@ export interface Seen {
   feature: string | undefined
   version: string | undefined
   hidden: boolean
-}
-
-// A root catch-all answers every path: the plugin's OPTIONS answer does not apply to it.
-function isRootCatchAll (path: string): boolean {
-  return path === '*' || path === '/*'
 }
 
 // JSON with every object's keys sorted, so equal values always give equal text.

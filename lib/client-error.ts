@@ -1,7 +1,8 @@
-import { METHODS, STATUS_CODES, type ServerResponse } from 'node:http'
+import { METHODS, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { errors } from './errors'
+import { fastifyDefaultClientErrorHandler, responseHolding } from './fastify-internals'
 import { normalizeOptions, type Settings } from './options'
 
 // The longest method answered with 501: a longer token is a scanner's noise and keeps its 400.
@@ -33,7 +34,7 @@ for (const name of [...METHODS, 'PRI', ...rtspMethods]) {
 //    connection through 'clientError' again, with that packet as `rawPacket` (and a
 //    meaningless `bytesParsed`). Bytes the parser took, in an earlier packet, as the start
 //    of a name it knows are kept nowhere: a method split there cannot be named.
-// 3. `socket._httpMessage`, the response that holds the socket (see `afterInFlight`).
+// 3. The response that holds the socket: lib/fastify-internals.ts.
 
 interface ParserError extends Error {
   code?: string
@@ -121,55 +122,12 @@ function notImplementedResponse (method: string, cacheControl: string | false): 
 // answers go out in order (RFC 9112 §9.3.2). A connection closed meanwhile gets nothing.
 function afterInFlight (socket: Socket, then: () => void): void {
   if (socket.destroyed) return
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  const inFlight = responseHolding(socket)
   if (inFlight == null) {
     then()
     return
   }
   inFlight.once('close', () => afterInFlight(socket, then))
-}
-
-// Fastify's own default client error handler, copied from Fastify 5.12.8 (fastify.js,
-// `defaultClientErrorHandler`): an app that passes its own gives that one up, so every
-// other client error is answered exactly as Fastify would.
-function fastifyDefault (this: FastifyInstance, err: ParserError, socket: Socket): void {
-  // In case of a connection reset, the socket has been destroyed and there is nothing that needs to be done.
-  // https://nodejs.org/api/http.html#event-clienterror
-  if (err.code === 'ECONNRESET' || socket.destroyed) {
-    return
-  }
-
-  let body, errorCode, errorStatus, errorLabel
-
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    errorCode = '408'
-    errorStatus = STATUS_CODES[errorCode]
-    body = `{"error":"${errorStatus}","message":"Client Timeout","statusCode":408}`
-    errorLabel = 'timeout'
-  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
-    errorCode = '431'
-    errorStatus = STATUS_CODES[errorCode]
-    body = `{"error":"${errorStatus}","message":"Exceeded maximum allowed HTTP header size","statusCode":431}`
-    errorLabel = 'header_overflow'
-  } else {
-    errorCode = '400'
-    errorStatus = STATUS_CODES[errorCode]
-    body = `{"error":"${errorStatus}","message":"Client Error","statusCode":400}`
-    errorLabel = 'error'
-  }
-
-  // Most devs do not know what to do with this error.
-  // In the vast majority of cases, it's a network error and/or some
-  // config issue on the load balancer side.
-  this.log.trace({ err }, `client ${errorLabel}`)
-  // Copying standard node behavior
-  // https://github.com/nodejs/node/blob/6ca23d7846cb47e84fd344543e394e50938540be/lib/_http_server.js#L666
-
-  // If the socket is not writable, there is no reason to try to send data.
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${errorCode} ${errorStatus}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
-  }
-  socket.destroy(err)
 }
 
 function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: string): void {
@@ -189,7 +147,7 @@ function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: 
 function answer (instance: FastifyInstance, socket: Socket, error: ParserError, method: Exclude<Reading, undefined>): void {
   connections.set(socket, answered)
   afterInFlight(socket, () => {
-    if (method === notAMethod) fastifyDefault.call(instance, error, socket)
+    if (method === notAMethod) fastifyDefaultClientErrorHandler.call(instance, error, socket)
     else sendNotImplemented(instance, socket, method)
   })
 }
@@ -247,7 +205,7 @@ export function clientErrorHandler (this: FastifyInstance, err: Error, socket: S
   }
   const head = refusedLine(err as ParserError)
   if (head === undefined) {
-    fastifyDefault.call(this, err as ParserError, socket)
+    fastifyDefaultClientErrorHandler.call(this, err as ParserError, socket)
     return
   }
   const method = head === null ? notAMethod : methodIn(head)

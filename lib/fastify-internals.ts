@@ -1,8 +1,11 @@
-import type { FastifyInstance } from 'fastify'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { NotFoundHook } from './not-found'
 
-// Every read of Fastify's private state, in one place. Each was checked against Fastify
-// 5.0 to 5.12; test/fastify-internals.test.ts fails loudly if an upgrade changes one.
+// Every read of Fastify's (and Node's HTTP server's) private state, in one place, and the
+// one copy of Fastify code the plugin keeps. Each was checked against Fastify 5.0 to
+// 5.12.8 and Node 20; test/fastify-internals.test.ts fails loudly if an upgrade changes one.
 //
 // 1. The not-found contexts. Fastify has no public way to run a hook on the not-found path
 //    alone: an instance-level `onRequest` hook lands on every route too, and
@@ -63,4 +66,60 @@ export function routesDeclaredSoFar (fastify: FastifyInstance): string[] {
   return text.split('\n')
     .map((line) => line.replace(/^[└├│─\s]+/, ''))
     .filter((line) => line !== '')
+}
+
+// 4. The name of Fastify's default error handler (lib/error-handler.js). Where it is the
+//    app's handler, the plugin writes its documented body itself: the default one keeps only
+//    { statusCode, code, error, message }.
+export function usesDefaultErrorHandler (reply: FastifyReply): boolean {
+  return reply.server.errorHandler.name === 'defaultErrorHandler'
+}
+
+// 5. Fastify's own default client error handler, copied from Fastify 5.12.8 (fastify.js,
+//    `defaultClientErrorHandler`): an app that passes its own gives that one up, so every
+// other client error is answered exactly as Fastify would.
+export function fastifyDefaultClientErrorHandler (this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  // In case of a connection reset, the socket has been destroyed and there is nothing that needs to be done.
+  // https://nodejs.org/api/http.html#event-clienterror
+  if (err.code === 'ECONNRESET' || socket.destroyed) {
+    return
+  }
+
+  let body, errorCode, errorStatus, errorLabel
+
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    errorCode = '408'
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Client Timeout","statusCode":408}`
+    errorLabel = 'timeout'
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    errorCode = '431'
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Exceeded maximum allowed HTTP header size","statusCode":431}`
+    errorLabel = 'header_overflow'
+  } else {
+    errorCode = '400'
+    errorStatus = STATUS_CODES[errorCode]
+    body = `{"error":"${errorStatus}","message":"Client Error","statusCode":400}`
+    errorLabel = 'error'
+  }
+
+  // Most devs do not know what to do with this error.
+  // In the vast majority of cases, it's a network error and/or some
+  // config issue on the load balancer side.
+  this.log.trace({ err }, `client ${errorLabel}`)
+  // Copying standard node behavior
+  // https://github.com/nodejs/node/blob/6ca23d7846cb47e84fd344543e394e50938540be/lib/_http_server.js#L666
+
+  // If the socket is not writable, there is no reason to try to send data.
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${errorCode} ${errorStatus}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
+}
+
+// 6. Node's HTTP server: `socket._httpMessage`, the response that holds the socket. Node
+//    queues pipelined responses and hands the socket to each in turn.
+export function responseHolding (socket: Socket): ServerResponse | null | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors, type PluginError } from './errors'
-import { isWholePathCapture, methodsAt, targetOf, type Constraints } from './allow'
+import { methodsAt, targetOf, type Constraints } from './allow'
+import { isWholePathCapture } from './catch-all'
 import { compareMethods, sortedMethods, type MethodTable } from './method-table'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'

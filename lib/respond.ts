@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import type { ErrorExtras, PluginError } from './errors'
 import type { Settings } from './options'
+import { usesDefaultErrorHandler } from './fastify-internals'
 import { extraFields, type Outcome } from './outcomes'
 
 export type Headers = Record<string, string>
@@ -50,13 +51,6 @@ function applyHeaders (reply: FastifyReply, headers: Headers): Headers {
   return applied
 }
 
-// Fastify's own error handler keeps only { statusCode, code, error, message }; with it in
-// place the plugin writes the documented body itself. An app's own handler gets the error
-// object (with `allow`, `requiredTier`, ... and `headers`) and formats it as it likes.
-function usesDefaultErrorHandler (reply: FastifyReply): boolean {
-  return reply.server.errorHandler.name === 'defaultErrorHandler'
-}
-
 export function bodyOf (error: PluginError): Record<string, unknown> {
   const body: Record<string, unknown> = {
     statusCode: error.statusCode,
@@ -76,6 +70,9 @@ export function sendError (reply: FastifyReply, error: PluginError, headers: Hea
   // and Retry-After survive whichever error handler runs.
   error.headers = applyHeaders(reply, headers)
   reply.code(error.statusCode)
+  // Fastify's own error handler keeps only { statusCode, code, error, message }; with it in
+  // place the plugin writes the documented body itself. An app's own handler gets the
+  // error object (with `allow`, `requiredTier`, ... and `headers`) and formats it as it likes.
   return usesDefaultErrorHandler(reply) ? reply.send(bodyOf(error)) : reply.send(error)
 }
 
