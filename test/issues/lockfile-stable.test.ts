@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path'
 
 // Issue 10, item 19: `npm install` in a fresh clone rewrote package-lock.json. `bin` had been
 // added to package.json without updating the lockfile, whose root entry repeats it (as it
-// repeats every field below); `npm ci` does not compare those, `npm install` rewrites them.
+// repeats every field below, and so does the entry of each workspace: cli/); `npm ci` does not
+// compare those, `npm install` rewrites them.
 // Checked in two ways: the fields side by side, and npm itself run on a copy of the manifest
 // and the lockfile (`--package-lock-only --offline`: no node_modules, no network), which must
 // leave the lockfile byte for byte as it is.
@@ -26,7 +27,7 @@ function present (value: unknown): boolean {
   return typeof value !== 'object' || Object.keys(value).length > 0
 }
 
-test('the lockfile\'s root entry says what package.json says', async (t) => {
+test('the lockfile\'s root entry, and each workspace\'s, says what its package.json says', async (t) => {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
     name: string
@@ -37,10 +38,16 @@ test('the lockfile\'s root entry says what package.json says', async (t) => {
   t.equal(lock.lockfileVersion, 3, 'lockfile version 3 (npm 9 and later)')
   t.equal(lock.name, manifest.name)
   t.equal(lock.version, manifest.version)
-  const entry = lock.packages['']
-  for (const field of mirrored) {
-    const expected = present(manifest[field]) ? manifest[field] : undefined
-    t.same(entry[field], expected, `${field}: the same in package.json and package-lock.json`)
+  const workspaces = manifest.workspaces as string[]
+  t.same(workspaces, ['cli'], 'the command-line tool is a workspace')
+  for (const location of ['', ...workspaces]) {
+    const own = JSON.parse(readFileSync(join(root, location, 'package.json'), 'utf8')) as Record<string, unknown>
+    const entry = lock.packages[location]
+    t.ok(entry, `the lockfile has an entry for ${location || 'the root'}`)
+    for (const field of mirrored) {
+      const expected = present(own[field]) ? own[field] : undefined
+      t.same(entry?.[field], expected, `${join(location, 'package.json')} ${field}: the same in package-lock.json`)
+    }
   }
 })
 
@@ -53,6 +60,7 @@ test('npm install leaves the lockfile as it is', async (t) => {
   const manifests = ['package.json', ...Object.keys(lock.packages)
     .filter((location) => location !== '' && !location.split('/').includes('node_modules'))
     .map((location) => join(location, 'package.json'))]
+  t.ok(manifests.includes(join('cli', 'package.json')), 'the workspace manifests are copied with the root\'s')
   for (const file of [...manifests, 'package-lock.json']) {
     if (!existsSync(join(root, file))) continue
     mkdirSync(dirname(join(dir, file)), { recursive: true })
