@@ -1,18 +1,21 @@
-// The package as users get it: `npm pack`, install the tarball into throwaway CommonJS,
-// ES module and TypeScript apps (no network: every package comes from npm's cache), run them.
-// The apps are in test/fixtures/pack: cjs/app.js, esm/app.js, and ts/, type-checked with the
-// repository's tsc before it runs: app.mts (ES modules), require.cts (`import x = require()`),
-// tiers.mts (augments TierRegistry; its `@ts-expect-error` lines must stay compile errors), and
-// typebox/, the exported schemas in route responses with @sinclair/typebox 0.34 and with TypeBox
-// 1.x (`typebox`, with @fastify/type-provider-typebox 6), each from CommonJS and from ES modules.
+// The packages as users get them: `npm pack` the plugin and the command-line tool (cli/), install
+// the tarballs into throwaway apps (no network: every package comes from npm's cache), run them.
+// The plugin goes into CommonJS, ES module and TypeScript apps, in test/fixtures/pack: cjs/app.js,
+// esm/app.js, and ts/, type-checked with the repository's tsc before it runs: app.mts (ES
+// modules), require.cts (`import x = require()`), tiers.mts (augments TierRegistry; its
+// `@ts-expect-error` lines must stay compile errors), and typebox/, the exported schemas in route
+// responses with @sinclair/typebox 0.34 and with TypeBox 1.x (`typebox`, with
+// @fastify/type-provider-typebox 6), each from CommonJS and from ES modules. The tool goes, with
+// the plugin, into an app of its README, and `npx fastify-not-implemented` runs from it.
 import { test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { builtinModules } from 'node:module'
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
+const cliRoot = join(root, 'cli')
 const fixtures = join(__dirname, 'fixtures', 'pack')
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
@@ -21,10 +24,12 @@ const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org
 interface Manifest {
   name: string
   version: string
+  license?: string
   main?: string
   types?: string
   bin?: string | Record<string, string>
   exports?: unknown
+  engines?: Record<string, string>
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
   peerDependenciesMeta?: Record<string, { optional?: boolean }>
@@ -60,6 +65,9 @@ interface AppOutput {
 }
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest
+const cliManifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as Manifest
+// What the plugin brings into an app beside Fastify: nothing that only the tool needs.
+const pluginDependencies = ['@fastify/error', '@sinclair/typebox', 'fastify-plugin']
 const exportNames = ['clientErrorHandler', 'default', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'schemas']
 const codes = [
   'FST_METHOD_NOT_IMPLEMENTED',
@@ -112,20 +120,43 @@ function unexpectedFiles (files: string[], pkg: Manifest): string[] {
       file === 'types/index.d.ts' || /^dist\/.+\.js(\.map)?$/.test(file) || /^lib\/.+\.ts$/.test(file) || entries.has(file)))
 }
 
+// A packed package of this repository: where its entry sits in the repository's lockfile
+// ('' for the plugin at the root, 'cli' for the tool), and its tarball as the project names it.
+interface Packed {
+  manifest: Manifest
+  source: string
+  tarball: string
+  pack: PackResult
+}
+
 // A lockfile for the throwaway project, cut from the repository's own: the same versions of
-// fastify, @types/node and the package's dependencies, each with its tarball URL and integrity,
+// fastify, @types/node and the packages' dependencies, each with its tarball URL and integrity,
 // so `npm ci --offline` takes every tarball from npm's cache by its integrity, as the
 // repository's own install left them there, and resolves no version and reads no metadata.
-function lockfileFor (project: Record<string, string>, tarball: string, pack: PackResult, pkg: Manifest): object {
+function lockfileFor (project: Record<string, string>, packed: Packed[]): { packages: Record<string, LockEntry> } {
   const repoLock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }
   const from = repoLock.packages
   const packages: Record<string, LockEntry> = {
-    '': { name: 'pack-smoke', version: '1.0.0', dependencies: project },
-    [`node_modules/${pkg.name}`]: {
+    '': { name: 'pack-smoke', version: '1.0.0', dependencies: project }
+  }
+  // Where an entry of the repository's lockfile goes in the project's: a packed package is
+  // installed under its name, with what npm nested inside its workspace folder.
+  const target = (location: string): string => {
+    for (const { manifest: pkg, source } of packed) {
+      if (location === source) return `node_modules/${pkg.name}`
+      if (source !== '' && location.startsWith(`${source}/`)) return `node_modules/${pkg.name}${location.slice(source.length)}`
+    }
+    return location
+  }
+  for (const { manifest: pkg, source, tarball, pack } of packed) {
+    packages[target(source)] = {
       version: pkg.version,
       resolved: `file:${tarball}`,
       integrity: pack.integrity,
+      license: pkg.license,
       dependencies: pkg.dependencies,
+      bin: typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : pkg.bin,
+      engines: pkg.engines,
       peerDependencies: pkg.peerDependencies,
       peerDependenciesMeta: pkg.peerDependenciesMeta
     }
@@ -141,19 +172,25 @@ function lockfileFor (project: Record<string, string>, tarball: string, pack: Pa
       base = up === -1 ? '' : base.slice(0, up)
     }
   }
-  const queue: Array<[string, string]> = Object.keys(project)
-    .filter((name) => name !== pkg.name)
-    .map((name) => ['', name])
   const required = (entry: LockEntry): string[] => [
     ...Object.keys(entry.dependencies ?? {}),
     ...Object.keys(entry.peerDependencies ?? {}).filter((name) => entry.peerDependenciesMeta?.[name]?.optional !== true)
   ]
-  for (const name of required(packages[`node_modules/${pkg.name}`])) queue.push([`node_modules/${pkg.name}`, name])
+  const names = new Set(packed.map(({ manifest: pkg }) => pkg.name))
+  const queue: Array<[string, string]> = Object.keys(project)
+    .filter((name) => !names.has(name))
+    .map((name) => ['', name])
+  for (const { source } of packed) {
+    for (const name of required(packages[target(source)])) queue.push([source, name])
+  }
   while (queue.length > 0) {
     const [location, name] = queue.shift() as [string, string]
     const found = locate(location, name)
     if (found === undefined) throw new Error(`package-lock.json has no "${name}" for ${location || 'the project'}: run npm install`)
-    if (packages[found] !== undefined) continue
+    // A link is a package of this repository: the tool's link to the plugin.
+    const link = from[found].link === true ? packed.find(({ source }) => source === from[found].resolved) : undefined
+    if (from[found].link === true && link === undefined) throw new Error(`${found} links to "${String(from[found].resolved)}", which is not packed`)
+    if (link !== undefined || packages[target(found)] !== undefined) continue
     // In the throwaway project nothing is a dev, optional or peer-only install.
     const entry = { ...from[found] }
     for (const flag of ['dev', 'devOptional', 'optional', 'peer']) delete entry[flag]
@@ -161,10 +198,10 @@ function lockfileFor (project: Record<string, string>, tarball: string, pack: Pa
       const name = found.slice(found.lastIndexOf('node_modules/') + 'node_modules/'.length)
       entry.resolved = `${registry}${name}/-/${name.split('/').pop()}-${entry.version}.tgz`
     }
-    packages[found] = entry
+    packages[target(found)] = entry
     for (const dependency of required(entry)) queue.push([found, dependency])
   }
-  return { name: 'pack-smoke', version: '1.0.0', lockfileVersion: 3, requires: true, packages }
+  return { name: 'pack-smoke', version: '1.0.0', lockfileVersion: 3, requires: true, packages } as { packages: Record<string, LockEntry> }
 }
 
 // The packages a compiled CommonJS file loads, with `require()` or `import()`.
@@ -184,14 +221,63 @@ function jsFiles (dir: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name))
 }
 
-test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t) => {
+const versionOf = (name: string): string =>
+  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as Manifest).version
+
+// `npm pack` of the files on disk (npm test builds first), as publishing would pack them.
+function packIn (t: tap.Test, dir: string, destination: string): PackResult | undefined {
+  const packed = run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], dir)
+  if (packed.status !== 0) {
+    t.fail(`npm pack failed in ${relative(root, dir) || 'the root'}`, { output: packed.output })
+    return undefined
+  }
+  return (JSON.parse(packed.stdout) as PackResult[])[0]
+}
+
+// A throwaway project with these dependencies, installed from npm's cache alone.
+function install (t: tap.Test, project: string, dependencies: Record<string, string>, packed: Packed[]): boolean {
+  mkdirSync(project, { recursive: true })
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-smoke', version: '1.0.0', private: true, dependencies }, null, 2))
+  writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lockfileFor(dependencies, packed), null, 2))
+  const installed = run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], project)
+  if (installed.status !== 0) {
+    t.fail('installing the tarballs from the npm cache failed (run `npm ci` in the repository first to fill the cache)', { output: installed.output })
+    return false
+  }
+  return true
+}
+
+// Every package the built code of an installed package requires must be one of its
+// dependencies or peer dependencies, and resolve where the install put it.
+function runtimeProblems (pkg: Manifest, installedPackage: string): string[] {
+  const runtime = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})])
+  const optional = (name: string): boolean => pkg.peerDependenciesMeta?.[name]?.optional === true
+  const problems: string[] = []
+  for (const file of jsFiles(join(installedPackage, 'dist'))) {
+    const shown = relative(installedPackage, file)
+    for (const name of requiredPackages(readFileSync(file, 'utf8'))) {
+      if (!runtime.has(name)) {
+        const dev = pkg.devDependencies?.[name] !== undefined ? ' (only a devDependency: users do not get it)' : ''
+        problems.push(`${shown} requires "${name}", which is not in "dependencies" or "peerDependencies"${dev}`)
+      } else if (!optional(name)) {
+        try {
+          require.resolve(name, { paths: [dirname(file)] })
+        } catch {
+          problems.push(`${shown} requires "${name}", which a fresh install of the tarball does not have`)
+        }
+      }
+    }
+  }
+  return problems
+}
+
+test('the plugin\'s npm tarball works from CommonJS, ES modules and TypeScript, and brings only its three dependencies', async (t) => {
   t.setTimeout(180_000)
   const tmp = mkdtempSync(join(tmpdir(), 'fastify-not-implemented-pack-'))
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
 
-  const packed = run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], root)
-  if (packed.status !== 0) t.fail('npm pack failed', { output: packed.output })
-  const pack = (JSON.parse(packed.stdout) as PackResult[])[0]
+  const pack = packIn(t, root, tmp)
+  if (pack === undefined) return
   const files = pack.files.map((file) => file.path).sort()
 
   t.test('the tarball holds what users need and nothing else', async (t) => {
@@ -200,13 +286,12 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
     }
     t.ok(files.some((file) => /^LICEN[CS]E(\.\w+)?$/i.test(file)), 'a LICENSE is in the tarball')
     for (const entry of entryPoints(manifest)) t.ok(files.includes(entry), `${entry}, named in package.json, is in the tarball`)
-    t.same(unexpectedFiles(files, manifest), [], 'no tests, fixtures, scripts or config in the tarball')
+    t.same(unexpectedFiles(files, manifest), [], 'no tests, fixtures, scripts, config or command-line tool in the tarball')
   })
 
   const project = join(tmp, 'app')
   const tarball = relative(project, join(tmp, pack.filename))
-  const versionOf = (name: string): string =>
-    (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as Manifest).version
+  const plugin: Packed = { manifest, source: '', tarball, pack }
   const dependencies = {
     [manifest.name]: `file:${tarball}`,
     fastify: versionOf('fastify'),
@@ -217,36 +302,26 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
     '@fastify/type-provider-typebox': versionOf('@fastify/type-provider-typebox')
   }
   cpSync(fixtures, project, { recursive: true })
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-smoke', version: '1.0.0', private: true, dependencies }, null, 2))
-  writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lockfileFor(dependencies, tarball, pack, manifest), null, 2))
-
-  const installed = run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], project)
-  if (installed.status !== 0) {
-    t.fail('installing the tarball from the npm cache failed (run `npm ci` in the repository first to fill the cache)', { output: installed.output })
-    return
-  }
+  if (!install(t, project, dependencies, [plugin])) return
 
   const installedPackage = join(project, 'node_modules', manifest.name)
   t.test('everything dist requires is a dependency or peer dependency, and resolves in a user\'s install', async (t) => {
-    const runtime = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})])
-    const optional = (name: string): boolean => manifest.peerDependenciesMeta?.[name]?.optional === true
-    const problems: string[] = []
-    for (const file of jsFiles(join(installedPackage, 'dist'))) {
-      const shown = relative(installedPackage, file)
-      for (const name of requiredPackages(readFileSync(file, 'utf8'))) {
-        if (!runtime.has(name)) {
-          const dev = manifest.devDependencies?.[name] !== undefined ? ' (only a devDependency: users do not get it)' : ''
-          problems.push(`${shown} requires "${name}", which is not in "dependencies" or "peerDependencies"${dev}`)
-        } else if (!optional(name)) {
-          try {
-            require.resolve(name, { paths: [dirname(file)] })
-          } catch {
-            problems.push(`${shown} requires "${name}", which a fresh install of the tarball does not have`)
-          }
-        }
-      }
+    t.same(runtimeProblems(manifest, installedPackage), [], 'every runtime require is satisfied by the published dependencies')
+  })
+
+  t.test('the plugin depends on @fastify/error, @sinclair/typebox and fastify-plugin alone', async (t) => {
+    const published = JSON.parse(readFileSync(join(installedPackage, 'package.json'), 'utf8')) as Manifest
+    t.same(Object.keys(published.dependencies ?? {}).sort(), pluginDependencies, 'the tarball\'s dependencies')
+    t.same(Object.keys(published.peerDependencies ?? {}), ['fastify'], 'and Fastify, which the app has')
+    t.notOk(published.bin, 'no command: that is fastify-not-implemented-cli')
+    // What `npm i` of the tarball adds to an app that has Fastify: the plugin and what Fastify lacks.
+    const withFastify = Object.keys(lockfileFor({ fastify: versionOf('fastify') }, []).packages)
+    const withPlugin = Object.keys(lockfileFor({ fastify: versionOf('fastify'), [manifest.name]: `file:${tarball}` }, [plugin]).packages)
+    const added = withPlugin.filter((location) => !withFastify.includes(location)).map((location) => location.replace(/^node_modules\//, ''))
+    t.ok(added.length <= 3, `npm i fastify-not-implemented adds ${added.length} packages to a Fastify app: ${added.join(', ')}`)
+    for (const name of ['@readme/openapi-parser', 'yaml', 'fastify-not-implemented-cli']) {
+      t.notOk(existsSync(join(project, 'node_modules', name)), `${name} is not installed with the plugin`)
     }
-    t.same(problems, [], 'every runtime require is satisfied by the published dependencies')
   })
 
   function checkSeen (t: tap.Test, seen: Record<string, Seen>): void {
@@ -340,5 +415,70 @@ test('the npm tarball works from CommonJS, ES modules and TypeScript', async (t)
         }, `${file} ${url}: the 501 goes out through the route's schema, and the schema accepts it`)
       }
     }
+  })
+})
+
+// What the tool's README shows for `npx fastify-not-implemented <args>`: stdout and exit status.
+function readmeExample (args: string): { stdout: string, status: number } {
+  const readme = readFileSync(join(cliRoot, 'README.md'), 'utf8')
+  const start = `\`\`\`\n$ npx fastify-not-implemented ${args}\n`
+  const at = readme.indexOf(start)
+  if (at === -1) throw new Error(`cli/README.md shows no run of "${args}"`)
+  const body = readme.slice(at + start.length, readme.indexOf('```', at + start.length))
+  const [stdout, status] = body.split('$ echo $?\n')
+  return { stdout, status: status === undefined ? 0 : Number(status.trim()) }
+}
+
+test('the command-line tool\'s npm tarball installs beside the plugin\'s and runs from npx', async (t) => {
+  t.setTimeout(180_000)
+  const tmp = mkdtempSync(join(tmpdir(), 'fastify-not-implemented-cli-pack-'))
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
+
+  const pluginPack = packIn(t, root, tmp)
+  const cliPack = packIn(t, cliRoot, tmp)
+  if (pluginPack === undefined || cliPack === undefined) return
+  const files = cliPack.files.map((file) => file.path).sort()
+
+  t.test('the tarball holds the command and nothing else', async (t) => {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/fastify-not-implemented.js', 'dist/main.js']) {
+      t.ok(files.includes(file), `${file} is in the tarball`)
+    }
+    for (const entry of entryPoints(cliManifest)) t.ok(files.includes(entry), `${entry}, named in cli/package.json, is in the tarball`)
+    t.same(unexpectedFiles(files, cliManifest), [], 'no tests, fixtures or config in the tarball')
+  })
+
+  const project = join(tmp, 'app')
+  const tarball = (pack: PackResult): string => relative(project, join(tmp, pack.filename))
+  const dependencies = {
+    fastify: versionOf('fastify'),
+    [manifest.name]: `file:${tarball(pluginPack)}`,
+    [cliManifest.name]: `file:${tarball(cliPack)}`
+  }
+  // The app and the spec of the tool's README.
+  cpSync(join(cliRoot, 'test', 'fixtures', 'readme'), project, { recursive: true })
+  const packed: Packed[] = [
+    { manifest, source: '', tarball: tarball(pluginPack), pack: pluginPack },
+    { manifest: cliManifest, source: 'cli', tarball: tarball(cliPack), pack: cliPack }
+  ]
+  if (!install(t, project, dependencies, packed)) return
+
+  t.test('everything the tool\'s dist requires is a dependency or peer dependency, and resolves', async (t) => {
+    t.same(runtimeProblems(cliManifest, join(project, 'node_modules', cliManifest.name)), [], 'every runtime require is satisfied by the published dependencies')
+  })
+
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
+  for (const args of ['audit app.js --openapi openapi.yaml', 'matrix app.js']) {
+    t.test(`npx fastify-not-implemented ${args}`, async (t) => {
+      const res = run(npx, ['--offline', 'fastify-not-implemented', ...args.split(' ')], project, 60_000)
+      const shown = readmeExample(args)
+      t.equal(res.status, shown.status, 'the exit status the README shows', { output: res.output })
+      t.equal(res.stdout, shown.stdout, 'the output the README shows')
+    })
+  }
+
+  t.test('npx fastify-not-implemented-cli, by the package name, runs the same command', async (t) => {
+    const res = run(npx, ['--offline', 'fastify-not-implemented-cli', '--version'], project, 60_000)
+    t.equal(res.status, 0, 'exit 0', { output: res.output })
+    t.equal(res.stdout, `fastify-not-implemented ${cliManifest.version}\n`)
   })
 })
