@@ -4,7 +4,8 @@ import cors from '@fastify/cors'
 import sensible from '@fastify/sensible'
 import { request } from 'undici'
 import notImplemented = require('..')
-import { fastifyNotFound, head, listen, notAllowedBody, notImplementedBody, rawExchange } from './helpers/http'
+import { fastifyNotFound, notAllowedBody, notImplementedBody } from './helpers/bodies'
+import { head, listen, rawExchange } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import fc from 'fast-check'
 import { request } from 'undici'
 import notImplemented = require('..')
+import { listen } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 
@@ -15,14 +16,6 @@ const gating: Options = {
 }
 
 const ok = async (): Promise<{ ok: boolean }> => ({ ok: true })
-
-async function listen (t: { teardown: (fn: () => unknown) => void }, app: FastifyInstance): Promise<string> {
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return `http://127.0.0.1:${address.port}`
-}
 
 // The matrix as JSON would sort it, key by key, to recompute the digest independently.
 function sortedJson (value: unknown): string {
@@ -268,7 +261,7 @@ test('the capability route over a real socket: 200, then 304 on revalidation', a
   const app = Fastify()
   await app.register(notImplemented, { capabilitiesRoute: { url: '/caps' } })
   app.get('/a', ok)
-  const origin = await listen(t, app)
+  const { origin } = await listen(t, app)
   const first = await request(`${origin}/caps`)
   t.equal(first.statusCode, 200)
   const body = await first.body.json() as { digest: string }

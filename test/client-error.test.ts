@@ -3,23 +3,19 @@ import { createServer, type RequestListener } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import notImplemented = require('..')
-import { head, listen, notImplementedBody, rawExchange } from './helpers/http'
+import { notImplementedBody } from './helpers/bodies'
+import { logCapture, type LogLine } from './helpers/gating'
+import { head, listen, rawExchange } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 
-interface LogLine {
-  level: number
-  msg: string
-  [key: string]: unknown
-}
-
 // An app with the exported client error handler, its log lines kept.
 async function build (pluginOptions: Options | false = {}, serverOptions: FastifyServerOptions = {}): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
-  const logs: LogLine[] = []
+  const { lines: logs, stream } = logCapture()
   const app = Fastify({
     ...serverOptions,
     clientErrorHandler: notImplemented.clientErrorHandler,
-    logger: { level: 'trace', stream: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } }
+    logger: { level: 'trace', stream }
   })
   if (pluginOptions !== false) await app.register(notImplemented, pluginOptions)
   app.get('/slow', async () => {

@@ -3,16 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import { Client } from 'undici'
 import notImplemented = require('..')
-import { counted, listen, logCapture, rawExchange, tierFromHeader, tiers } from './helpers/gating-helpers'
-
-function declaredBody (method: string, url: string): Record<string, unknown> {
-  return {
-    statusCode: 501,
-    code: 'FST_ENDPOINT_NOT_IMPLEMENTED',
-    error: 'Not Implemented',
-    message: `Endpoint ${method} ${url} is declared but not implemented`
-  }
-}
+import { declaredBody } from './helpers/bodies'
+import { counted, logCapture, tierFromHeader, tiers } from './helpers/gating'
+import { listen, rawExchange } from './helpers/http'
 
 async function build (): Promise<{ app: FastifyInstance, handler: ReturnType<typeof counted<[], unknown>>, hooks: ReturnType<typeof counted<[], void>>, resolver: ReturnType<typeof counted<[import('fastify').FastifyRequest], string | undefined>> }> {
   const app = Fastify()
@@ -70,13 +63,13 @@ test('a 50 MB upload to a declared endpoint is answered at once, before the body
   const { port } = await listen(t, app)
   const head = 'POST /reports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n'
   const body = JSON.stringify(declaredBody('POST', '/reports'))
-  const { text, ms } = await rawExchange(port, head, Buffer.byteLength(body))
+  const { text, firstResponseMs: ms } = await rawExchange(port, head)
   t.match(text, /^HTTP\/1\.1 501 Not Implemented\r\n/)
   t.match(text, /\r\ncache-control: max-age=60\r\n/i)
   // The server will not read and drop 50 MB to keep the connection: it closes it.
   t.match(text, /\r\nconnection: close\r\n/i)
   t.ok(text.endsWith('\r\n\r\n' + body), 'the whole 501 body arrived')
-  t.ok(ms < 2000, `answered in ${ms} ms with no body sent`)
+  t.ok(ms >= 0 && ms < 2000, `answered in ${ms} ms with no body sent`)
   t.equal(handler.calls, 0)
 })
 

@@ -2,21 +2,9 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { request as undiciRequest } from 'undici'
 import notImplemented = require('..')
-import { counted, listen, tierFromHeader, tiers } from './helpers/gating-helpers'
-
-const disabledBody = {
-  statusCode: 501,
-  code: 'FST_FEATURE_DISABLED',
-  error: 'Not Implemented',
-  message: 'Feature bulk-export is not enabled',
-  feature: 'bulk-export'
-}
-
-// The flag is on for callers that send `x-flags: bulk-export`.
-function flagFromHeader (feature: string, request: FastifyRequest): boolean {
-  const value = request.headers['x-flags']
-  return typeof value === 'string' && value.split(',').includes(feature)
-}
+import { featureDisabledBody } from './helpers/bodies'
+import { counted, flagFromHeader, tierFromHeader, tiers } from './helpers/gating'
+import { listen } from './helpers/http'
 
 async function build (isFeatureEnabled: (feature: string, request: FastifyRequest) => boolean | Promise<boolean>): Promise<{ app: FastifyInstance, handler: ReturnType<typeof counted<[], unknown>> }> {
   const app = Fastify()
@@ -40,7 +28,7 @@ for (const [kind, source] of Object.entries(sources)) {
     for (const method of ['GET', 'POST'] as const) {
       const res = await app.inject({ method, url: '/export', headers: { 'x-flags': 'something-else' } })
       t.equal(res.statusCode, 501)
-      t.same(res.json(), disabledBody)
+      t.same(res.json(), featureDisabledBody())
       t.equal(res.headers['cache-control'], 'private, no-store')
       t.equal(res.headers.vary, undefined)
       t.equal(res.headers['retry-after'], undefined)
@@ -113,7 +101,7 @@ test('real socket: flag off and on', async (t) => {
   const off = await undiciRequest(`${origin}/export`, { method: 'POST', body: '{"big":true}', headers: { 'content-type': 'application/json' } })
   t.equal(off.statusCode, 501)
   t.equal(off.headers['cache-control'], 'private, no-store')
-  t.same(await off.body.json(), disabledBody)
+  t.same(await off.body.json(), featureDisabledBody())
   const on = await undiciRequest(`${origin}/export`, { headers: { 'x-flags': 'bulk-export' } })
   t.equal(on.statusCode, 200)
   t.same(await on.body.json(), { exported: true })

@@ -3,11 +3,10 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import cors from '@fastify/cors'
 import { request as undiciRequest } from 'undici'
 import notImplemented = require('..')
-import { listen, tierFromHeader, tiers } from './helpers/gating-helpers'
+import { flagFromHeader, tierFromHeader, tiers } from './helpers/gating'
+import { listen } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
-
-const flagFromHeader = (feature: string, request: { headers: Record<string, unknown> }): boolean => request.headers['x-flags'] === feature
 
 // `extend` runs after the plugin is registered and before the routes are declared: where
 // another plugin (@fastify/cors) or the app's own hooks go.

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import { request } from 'undici'
 import notImplemented = require('..')
+import { listen } from './helpers/http'
 
 // @fastify/cors registers an `OPTIONS *` catch-all route and an onRequest hook. Whatever the
 // order, that catch-all must not make every path look routed, nor hide the Allow list, and
@@ -30,9 +31,7 @@ test('@fastify/cors registered first: the app does not start, and the error says
 
 test('@fastify/cors registered after the plugin', async (t) => {
   const app = await build()
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const { origin: base } = await listen(t, app)
 
   const unrouted = await request(`${base}/nothing-here`, { method: 'DELETE' })
   t.equal(unrouted.statusCode, 404, 'an unrouted path keeps its 404')

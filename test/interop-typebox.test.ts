@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import notImplemented = require('..')
+import { tierRequiredBody } from './helpers/bodies'
 
 const { schemas } = notImplemented
 
@@ -25,13 +26,7 @@ test('@fastify/type-provider-typebox routes referencing the exported schemas', a
 
   const denied = await app.inject({ method: 'GET', url: '/reports', headers: { 'x-plan': 'free' } })
   t.equal(denied.statusCode, 501)
-  t.same(denied.json(), {
-    statusCode: 501,
-    code: 'FST_TIER_REQUIRED',
-    error: 'Not Implemented',
-    message: 'This endpoint requires the plus plan',
-    requiredTier: 'plus'
-  })
+  t.same(denied.json(), tierRequiredBody())
   const allowed = await app.inject({ method: 'GET', url: '/reports', headers: { 'x-plan': 'plus' } })
   t.same(allowed.json(), { revenue: 42 })
   t.equal(schemas.FST_TIER_REQUIRED.$id, 'fastify-not-implemented/FST_TIER_REQUIRED')

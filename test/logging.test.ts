@@ -1,25 +1,15 @@
 import { test } from 'tap'
-import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import notImplemented = require('..')
+import { logCapture, type LogLine } from './helpers/gating'
 
 // One line per decision through request.log, at the level the app chose, with what an
 // operator needs; never the credential that identified the caller.
-function capture () {
-  const lines: Array<Record<string, any>> = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    }
-  })
-  return { lines, stream }
-}
 
 const secret = 'sk_live_plus_0123456789'
 
 async function build (logLevel?: string, level = 'info') {
-  const { lines, stream } = capture()
+  const { lines, stream } = logCapture()
   const app = Fastify({ logger: { level, stream } })
   await app.register(notImplemented, {
     tiers: ['free', 'plus'],
@@ -31,7 +21,7 @@ async function build (logLevel?: string, level = 'info') {
   return { app, lines }
 }
 
-const decisions = (lines: Array<Record<string, any>>) => lines.filter((line) => line.notImplemented !== undefined)
+const decisions = (lines: readonly LogLine[]): Array<Record<string, any>> => lines.filter((line) => line.notImplemented !== undefined)
 
 test('a denied caller: one info line with code, method, route, tier asked and held, and no secret', async (t) => {
   const { app, lines } = await build()

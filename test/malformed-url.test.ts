@@ -1,7 +1,8 @@
 import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import notImplemented = require('..')
-import { fastifyNotFound, head, listen, notAllowedBody, rawExchange } from './helpers/http'
+import { fastifyNotFound, notAllowedBody } from './helpers/bodies'
+import { head, listen, rawExchange } from './helpers/http'
 
 async function build (): Promise<FastifyInstance> {
   const app = Fastify()

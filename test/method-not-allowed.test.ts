@@ -2,7 +2,8 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { request } from 'undici'
 import notImplemented = require('..')
-import { fastifyNotFound, head, listen, notAllowedBody, rawExchange } from './helpers/http'
+import { fastifyNotFound, notAllowedBody } from './helpers/bodies'
+import { head, listen, rawExchange } from './helpers/http'
 
 async function build (options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(options)

@@ -2,7 +2,8 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import notImplemented = require('..')
-import { fastifyNotFound, head, listen, notAllowedBody, notImplementedBody, rawExchange } from './helpers/http'
+import { fastifyNotFound, notAllowedBody, notImplementedBody } from './helpers/bodies'
+import { head, listen, rawExchange } from './helpers/http'
 
 // GET, HEAD, POST at the root context; PUT and DELETE only inside prefixed, nested contexts.
 async function build (): Promise<FastifyInstance> {

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import notImplemented = require('..')
-import { notAllowedBody, notImplementedBody } from './helpers/http'
+import { notAllowedBody, notImplementedBody } from './helpers/bodies'
 
 function routes (app: FastifyInstance): void {
   app.get('/users', async () => [])

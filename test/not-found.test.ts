@@ -2,7 +2,8 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import { request } from 'undici'
 import notImplemented = require('..')
-import { fastifyNotFound, head, listen, notAllowedBody, notImplementedBody, rawExchange } from './helpers/http'
+import { fastifyNotFound, notAllowedBody, notImplementedBody, versionNotImplementedBody } from './helpers/bodies'
+import { head, listen, rawExchange } from './helpers/http'
 
 test('a path with no route for any method keeps Fastify\'s own 404', async (t) => {
   const app = Fastify()
@@ -93,18 +94,11 @@ test('a version no route at this path has gets 501 FST_VERSION_NOT_IMPLEMENTED',
   app.post('/orders', async () => ({}))
   const { origin, port } = await listen(t, app)
 
-  const expected = (version: string, method: string): Record<string, unknown> => ({
-    statusCode: 501,
-    code: 'FST_VERSION_NOT_IMPLEMENTED',
-    error: 'Not Implemented',
-    message: `Version ${version} of ${method} /report is not implemented`,
-    version
-  })
   for (const [method, version] of [['GET', '3.x'], ['GET', '1.1.x'], ['HEAD', '3.x'], ['OPTIONS', '3.x']]) {
     const res = await request(origin + '/report?x=1', { method, headers: { 'accept-version': version } })
     t.equal(res.statusCode, 501, `${method} ${version}`)
     if (method === 'HEAD') await res.body.dump()
-    else t.same(await res.body.json(), expected(version, method))
+    else t.same(await res.body.json(), versionNotImplementedBody(method, '/report', version))
     t.equal(res.headers.vary, 'Accept-Version')
     t.equal(res.headers['cache-control'], 'max-age=60')
     t.equal(res.headers.allow, undefined)
@@ -132,5 +126,5 @@ test('a version no route at this path has gets 501 FST_VERSION_NOT_IMPLEMENTED',
   const raw = await rawExchange(port, head('GET', '/report', { 'Accept-Version': '9.x' }))
   t.equal(raw.responses[0].status, 501)
   t.same(raw.responses[0].headers.vary, ['Accept-Version'])
-  t.same(JSON.parse(raw.responses[0].body), expected('9.x', 'GET'))
+  t.same(JSON.parse(raw.responses[0].body), versionNotImplementedBody('GET', '/report', '9.x'))
 })

@@ -3,23 +3,11 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { request as undiciRequest } from 'undici'
 import { OpenFeature, InMemoryProvider, type Client, type Provider, type ResolutionDetails } from '@openfeature/server-sdk'
 import notImplemented = require('..')
-import { WARN, counted, holdEventLoop, listen, logCapture } from './helpers/gating-helpers'
+import { featureDisabledBody, tierUnavailableBody } from './helpers/bodies'
+import { counted, holdEventLoop, logCapture, WARN } from './helpers/gating'
+import { listen } from './helpers/http'
 
 const { openFeatureFlags } = notImplemented
-
-const disabledBody = {
-  statusCode: 501,
-  code: 'FST_FEATURE_DISABLED',
-  error: 'Not Implemented',
-  message: 'Feature bulk-export is not enabled',
-  feature: 'bulk-export'
-}
-const unavailableBody = {
-  statusCode: 503,
-  code: 'FST_TIER_UNAVAILABLE',
-  error: 'Service Unavailable',
-  message: 'The caller\'s plan could not be determined'
-}
 
 // Flags as a flag service would hold them: bulk-export is on for alice only.
 const flags = {
@@ -79,7 +67,7 @@ test('a flag on or off per evaluation context (targetingKey from a header)', asy
 
   const bob = await app.inject({ url: '/export', headers: { 'x-user': 'bob' } })
   t.equal(bob.statusCode, 501)
-  t.same(bob.json(), disabledBody)
+  t.same(bob.json(), featureDisabledBody())
   t.equal(bob.headers['cache-control'], 'private, no-store')
 
   const nobody = await app.inject({ url: '/export' })
@@ -99,7 +87,7 @@ test('a flag the provider does not know is off: 501 FST_FEATURE_DISABLED, no war
   const { app, handler, logs } = await build(await clientWith(t, new InMemoryProvider(flags)))
   const res = await app.inject({ url: '/missing-flag', headers: { 'x-user': 'alice' } })
   t.equal(res.statusCode, 501)
-  t.same(res.json(), { ...disabledBody, message: 'Feature missing-flag is not enabled', feature: 'missing-flag' })
+  t.same(res.json(), featureDisabledBody('missing-flag'))
   t.equal(res.headers['cache-control'], 'private, no-store')
   t.equal(handler.calls, 0)
   t.equal(logs.atLeast(WARN).length, 0)
@@ -109,7 +97,7 @@ test('a flag that is not a boolean cannot be evaluated: 503', async (t) => {
   const { app, handler, logs } = await build(await clientWith(t, new InMemoryProvider(flags)))
   const res = await app.inject({ url: '/not-a-boolean' })
   t.equal(res.statusCode, 503)
-  t.same(res.json(), unavailableBody)
+  t.same(res.json(), tierUnavailableBody)
   t.equal(res.headers['retry-after'], '5')
   t.equal(handler.calls, 0)
   const warns = logs.at(WARN)
@@ -137,7 +125,7 @@ test('a provider that is not ready fails closed with 503 (inject and real socket
   const { app, handler, logs } = await build(client)
   const res = await app.inject({ url: '/always-on', headers: { 'x-user': 'alice' } })
   t.equal(res.statusCode, 503)
-  t.same(res.json(), unavailableBody)
+  t.same(res.json(), tierUnavailableBody)
   t.equal(res.headers['retry-after'], '5')
   t.equal(res.headers['cache-control'], 'no-store')
   t.equal(handler.calls, 0)
@@ -149,7 +137,7 @@ test('a provider that is not ready fails closed with 503 (inject and real socket
   const real = await undiciRequest(`${origin}/always-on`)
   t.equal(real.statusCode, 503)
   t.equal(real.headers['retry-after'], '5')
-  t.same(await real.body.json(), unavailableBody)
+  t.same(await real.body.json(), tierUnavailableBody)
   t.equal(handler.calls, 0)
 })
 

@@ -1,11 +1,11 @@
 import { test } from 'tap'
 import { Readable } from 'node:stream'
-import { connect as connectHttp2 } from 'node:http2'
 import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import notImplemented = require('..')
-import { head, listen, notAllowedBody, notImplementedBody, rawExchange } from './helpers/http'
+import { notAllowedBody, notImplementedBody } from './helpers/bodies'
+import { head, http2Request, listen, rawExchange } from './helpers/http'
 
 const fiftyMegabytes = 50 * 1024 * 1024
 
@@ -144,26 +144,13 @@ test('over HTTP/2 a large unread body gets the same answer, with no Connection h
   await app.register(notImplemented)
   app.get('/users', async () => [])
   app.put('/items/:id', async () => ({ put: true }))
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { origin } = await listen(t, app)
   const warnings: Error[] = []
   const onWarning = (warning: Error): number => warnings.push(warning)
   process.on('warning', onWarning)
   t.teardown(() => process.off('warning', onWarning))
-  const client = connectHttp2(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`)
-  t.teardown(() => client.close())
 
-  const { status, headers, body } = await new Promise<{ status: number, headers: Record<string, unknown>, body: string }>((resolve, reject) => {
-    const stream = client.request({ ':method': 'PUT', ':path': '/users', 'content-length': String(fiftyMegabytes) })
-    let body = ''
-    let headers: Record<string, unknown> = {}
-    stream.setEncoding('utf8')
-    stream.on('response', (received) => { headers = received })
-    stream.on('data', (chunk: string) => { body += chunk })
-    stream.on('end', () => resolve({ status: Number(headers[':status']), headers, body }))
-    stream.on('error', reject)
-    stream.write(Buffer.alloc(128 * 1024))
-  })
+  const { status, headers, body } = await http2Request(origin, { ':method': 'PUT', ':path': '/users', 'content-length': String(fiftyMegabytes) }, Buffer.alloc(128 * 1024))
   t.equal(status, 405)
   t.equal(headers.allow, 'GET, HEAD, OPTIONS')
   t.equal(headers.connection, undefined)

@@ -2,16 +2,11 @@ import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { request as undiciRequest } from 'undici'
 import notImplemented = require('..')
-import { WARN, counted, holdEventLoop, listen, logCapture, tierFromHeader, tiers } from './helpers/gating-helpers'
+import { tierUnavailableBody } from './helpers/bodies'
+import { counted, holdEventLoop, logCapture, tierFromHeader, tiers, WARN } from './helpers/gating'
+import { listen } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
-
-const unavailableBody = {
-  statusCode: 503,
-  code: 'FST_TIER_UNAVAILABLE',
-  error: 'Service Unavailable',
-  message: 'The caller\'s plan could not be determined'
-}
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {})
 
@@ -65,7 +60,7 @@ const featureFailures: Array<[string, () => unknown, RegExp]> = [
 
 function checkUnavailable (t: Test, res: { statusCode: number, headers: Record<string, unknown>, json: () => unknown }, retryAfter = '5'): void {
   t.equal(res.statusCode, 503)
-  t.same(res.json(), unavailableBody)
+  t.same(res.json(), tierUnavailableBody)
   t.equal(res.headers['retry-after'], retryAfter)
   t.equal(res.headers['cache-control'], 'no-store')
   t.equal(res.headers.vary, undefined)
@@ -174,7 +169,7 @@ test('recovery: the next request after the dependency comes back is allowed (rea
   t.equal(down.statusCode, 503)
   t.equal(down.headers['retry-after'], '5')
   t.equal(down.headers['cache-control'], 'no-store')
-  t.same(await down.body.json(), unavailableBody)
+  t.same(await down.body.json(), tierUnavailableBody)
 
   up = true
   const back = await undiciRequest(`${origin}/plus`, { headers })
@@ -205,7 +200,7 @@ test('closing the server lets a request stuck on the resolver finish with 503', 
   const closed = app.close()
   const res = await pending
   t.equal(res.statusCode, 503)
-  t.same(await res.body.json(), unavailableBody)
+  t.same(await res.body.json(), tierUnavailableBody)
   await closed
   t.equal(handler.calls, 0)
 })

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import notImplemented = require('..')
-import { tierFromHeader, tiers } from './helpers/gating-helpers'
+import { tierFromHeader, tiers } from './helpers/gating'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 

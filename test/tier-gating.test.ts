@@ -2,19 +2,11 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { request as undiciRequest, Client } from 'undici'
 import notImplemented = require('..')
-import { counted, listen, tierFromHeader, tiers } from './helpers/gating-helpers'
+import { featureDisabledBody, tierRequiredBody } from './helpers/bodies'
+import { counted, tierFromHeader, tiers } from './helpers/gating'
+import { listen } from './helpers/http'
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
-
-function tierRequiredBody (tier = 'plus'): Record<string, unknown> {
-  return {
-    statusCode: 501,
-    code: 'FST_TIER_REQUIRED',
-    error: 'Not Implemented',
-    message: `This endpoint requires the ${tier} plan`,
-    requiredTier: tier
-  }
-}
 
 async function build (options: Options = {}): Promise<{ app: FastifyInstance, resolver: ReturnType<typeof counted<[FastifyRequest], string | undefined>>, handler: ReturnType<typeof counted<[], unknown>> }> {
   const app = Fastify()
@@ -324,13 +316,7 @@ test('tier and feature on one route: the tier decides first, the flag second', a
 
   const off = await app.inject({ url: '/export', headers: { 'x-tier': 'plus', 'x-flag': 'off' } })
   t.equal(off.statusCode, 501)
-  t.same(off.json(), {
-    statusCode: 501,
-    code: 'FST_FEATURE_DISABLED',
-    error: 'Not Implemented',
-    message: 'Feature bulk-export is not enabled',
-    feature: 'bulk-export'
-  })
+  t.same(off.json(), featureDisabledBody())
   t.equal(off.headers['cache-control'], 'private, no-store')
 
   const on = await app.inject({ url: '/export', headers: { 'x-tier': 'enterprise', 'x-flag': 'on' } })

@@ -2,6 +2,7 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import { request } from 'undici'
 import notImplemented = require('../..')
+import { listen } from '../helpers/http'
 
 // Found by the route-table fuzzer: on an app with no versioned route, any Accept-Version
 // header (even an empty one) turned every 405 and every automatic OPTIONS answer into a
@@ -47,16 +48,13 @@ for (const version of ['1.0.0', '', 'x', '*']) {
 
 test('over a socket too', async (t) => {
   const app = await build()
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  const response = await request(`http://127.0.0.1:${port}/a`, { method: 'DELETE', headers: { 'accept-version': '2.x' } })
+  const { origin } = await listen(t, app)
+  const response = await request(`${origin}/a`, { method: 'DELETE', headers: { 'accept-version': '2.x' } })
   const body = await response.body.json() as { code: string }
   // DELETE is routed nowhere: 501 whatever the version.
   t.equal(response.statusCode, 501)
   t.equal(body.code, 'FST_METHOD_NOT_IMPLEMENTED')
-  const post = await request(`http://127.0.0.1:${port}/a`, { method: 'POST', headers: { 'accept-version': '2.x' } })
+  const post = await request(`${origin}/a`, { method: 'POST', headers: { 'accept-version': '2.x' } })
   t.equal(post.statusCode, 405)
   t.equal(post.headers.allow, 'GET, HEAD, OPTIONS')
   await post.body.dump()

@@ -1,7 +1,8 @@
 import { test } from 'tap'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import notImplemented = require('../..')
-import { counted, listen, logCapture, tierFromHeader, tiers } from '../helpers/gating-helpers'
+import { counted, logCapture, tierFromHeader, tiers } from '../helpers/gating'
+import { listen } from '../helpers/http'
 import { request } from 'undici'
 
 // 0.1.0: on a gated route with an async resolver, an exception while answering became an

@@ -2,7 +2,8 @@ import { test } from 'tap'
 import Fastify from 'fastify'
 import cors from '@fastify/cors'
 import notImplemented = require('../..')
-import { fastifyNotFound, head, listen, rawExchange } from '../helpers/http'
+import { fastifyNotFound } from '../helpers/bodies'
+import { head, listen, rawExchange } from '../helpers/http'
 
 // 0.1.0: a root catch-all (@fastify/cors's `OPTIONS *`, or `/*`) plus a `#fragment`, or a
 // `;param` with `useSemicolonDelimiter`, turned an unrouted path's 404 into a cacheable

@@ -1,10 +1,11 @@
 import { test, type Test } from 'tap'
 import { createHook } from 'node:async_hooks'
 import { createServer, METHODS, type RequestListener, type Server } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import notImplemented = require('../..')
-import { listen, notImplementedBody, parseResponses, type RawResponse } from '../helpers/http'
+import { notImplementedBody } from '../helpers/bodies'
+import { listen, open, type RawResponse } from '../helpers/http'
 
 // Issue 10, item 13: clientErrorHandler read the method from the one packet in which Node's
 // parser stopped, so its answer depended on how TCP split the request line: `BRE` then
@@ -94,36 +95,29 @@ interface DeliveryOptions {
 // has read the one before, so that it reads them apart. Then collects what the server sends
 // until it closes.
 async function deliver (server: Server, pieces: string[], options: DeliveryOptions = {}): Promise<Delivery> {
-  const address = server.address() as AddressInfo
+  const deadline = Date.now() + (options.timeout ?? 3000)
   const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
-  const socket = connect(address.port, '127.0.0.1')
+  const conversation = await open((server.address() as AddressInfo).port)
+  const { socket } = conversation
   socket.setNoDelay(true)
-  socket.on('error', () => {})
-  await new Promise((resolve) => socket.once('connect', resolve))
   const serverSide = await accepted
-  let text = ''
   let lastWrite = 0
   let answeredAfter = -1
-  socket.on('data', (chunk: Buffer) => {
+  socket.on('data', () => {
     if (answeredAfter === -1) answeredAfter = Date.now() - lastWrite
-    text += chunk.toString('latin1')
-  })
-  const closed = new Promise<boolean>((resolve) => {
-    socket.once('close', () => resolve(true))
-    setTimeout(() => resolve(false), options.timeout ?? 3000).unref()
   })
   let written = 0
   for (const piece of pieces) {
-    socket.write(piece, 'latin1')
+    conversation.send(piece)
     lastWrite = Date.now()
     written += Buffer.byteLength(piece, 'latin1')
     for (let tries = 0; serverSide.bytesRead < written && !serverSide.destroyed && tries < 200; tries++) await pause(5)
   }
   if (options.then === 'end') socket.end()
   if (options.then === 'destroy') socket.destroy()
-  const wasClosed = await closed
+  const closed = await conversation.ended(Math.max(0, deadline - Date.now()))
   socket.destroy()
-  return { text, responses: parseResponses(text), closed: wasClosed, answeredAfter }
+  return { text: conversation.text(), responses: conversation.received(), closed, answeredAfter }
 }
 
 // The whole 501: status line, every header in order, and the body.

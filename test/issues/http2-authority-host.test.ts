@@ -1,25 +1,16 @@
 import { test } from 'tap'
-import { connect, constants } from 'node:http2'
+import { constants } from 'node:http2'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { head, listen, rawExchange } from '../helpers/http'
+import { head, http2Request, listen, rawExchange } from '../helpers/http'
 
 // 0.1.0 read `host`; over HTTP/2 Fastify's router routes on `:authority`, so Allow left out
 // host-constrained routes (`Allow: POST, OPTIONS` where HTTP/1.1 gave
 // `GET, HEAD, POST, OPTIONS`, and a 404 where HTTP/1.1 gave 405).
-function h2 (origin: string, method: string, path: string, authority: string): Promise<{ status: number, allow: unknown }> {
-  return new Promise((resolve, reject) => {
-    const session = connect(origin)
-    session.on('error', reject)
-    const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_STATUS } = constants
-    const stream = session.request({ [HTTP2_HEADER_METHOD]: method, [HTTP2_HEADER_PATH]: path, [HTTP2_HEADER_AUTHORITY]: authority })
-    stream.on('response', (headers) => {
-      stream.resume()
-      stream.on('end', () => { session.close(); resolve({ status: headers[HTTP2_HEADER_STATUS] as number, allow: headers.allow }) })
-    })
-    stream.on('error', reject)
-    stream.end()
-  })
+async function h2 (origin: string, method: string, path: string, authority: string): Promise<{ status: number, allow: unknown }> {
+  const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_AUTHORITY } = constants
+  const { status, headers } = await http2Request(origin, { [HTTP2_HEADER_METHOD]: method, [HTTP2_HEADER_PATH]: path, [HTTP2_HEADER_AUTHORITY]: authority })
+  return { status, allow: headers.allow }
 }
 
 function routes (app: ReturnType<typeof Fastify>): void {

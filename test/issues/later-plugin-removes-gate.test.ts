@@ -2,7 +2,7 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import notImplemented = require('../..')
-import { tierFromHeader } from '../helpers/gating-helpers'
+import { tierFromHeader } from '../helpers/gating'
 
 // 0.1.0: a plugin registered after this one whose onRoute hook assigned `route.onRequest`
 // (dropping the gate), or set `config.tier` itself, left `free` callers reaching the

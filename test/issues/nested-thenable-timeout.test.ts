@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { counted, holdEventLoop, tiers } from '../helpers/gating-helpers'
+import { counted, holdEventLoop, tiers } from '../helpers/gating'
 
 // 0.1.0: a thenable that resolves with another promise escaped `resolverTimeout`: the
 // timer was cleared when the thenable called back, not when its value settled.

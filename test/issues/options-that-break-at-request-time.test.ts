@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { holdEventLoop, tiers } from '../helpers/gating-helpers'
+import { holdEventLoop, tiers } from '../helpers/gating'
 
 // 0.1.0 accepted options that broke at request time: a resolverTimeout of 2^31 ms or
 // more (Node turns it into 1 ms), a retryAfter of 1e21 (sent as "1e+21"), and

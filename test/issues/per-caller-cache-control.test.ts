@@ -2,7 +2,9 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Agent, request } from 'undici'
 import notImplemented = require('../..')
-import { nginxOrReport, startNginx } from '../helpers/reliability-nginx'
+import { featureDisabledBody, tierRequiredBody, tierUnavailableBody } from '../helpers/bodies'
+import { listen } from '../helpers/http'
+import { nginxOrReport, startNginx } from '../helpers/nginx'
 
 // Per-caller answers (a tier too low, a flag off, a plan that could not be determined) were
 // let through with `cacheControl` values that a shared cache may store: a qualified
@@ -135,12 +137,9 @@ if (binary !== undefined) {
     app.get('/beta', { config: { feature: 'beta' } }, own)
     // No Cache-Control: what nginx does with an unmarked answer.
     app.get('/open', async () => ({ open: true }))
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    t.teardown(() => app.close())
-    const address = app.server.address()
-    if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
+    const { port } = await listen(t, app)
     // nginx keeps for ten minutes any answer that does not forbid it.
-    const nginx = await startNginx(binary, address.port, { extra: 'proxy_cache_valid any 10m;' })
+    const nginx = await startNginx(binary, port, { extra: 'proxy_cache_valid any 10m;' })
     t.teardown(() => nginx.stop())
     const dispatcher = new Agent()
     t.teardown(() => dispatcher.close())
@@ -161,9 +160,9 @@ if (binary !== undefined) {
     t.same(open.map((answer) => answer.cacheStatus), ['MISS', 'HIT'])
     t.same(open.map((answer) => answer.body), [{ open: true }, { open: true }])
 
-    const tierRequired = { statusCode: 501, code: 'FST_TIER_REQUIRED', error: 'Not Implemented', message: 'This endpoint requires the plus plan', requiredTier: 'plus' }
-    const featureDisabled = { statusCode: 501, code: 'FST_FEATURE_DISABLED', error: 'Not Implemented', message: 'Feature beta is not enabled', feature: 'beta' }
-    const unavailable = { statusCode: 503, code: 'FST_TIER_UNAVAILABLE', error: 'Service Unavailable', message: 'The caller\'s plan could not be determined' }
+    const tierRequired = tierRequiredBody('plus')
+    const featureDisabled = featureDisabledBody('beta')
+    const unavailable = tierUnavailableBody
     const turns: Array<[string, string | undefined, number, unknown, string | undefined]> = [
       ['/reports', 'free', 501, tierRequired, 'private, no-store'],
       ['/reports', 'plus', 200, { plan: 'plus' }, 'private'],

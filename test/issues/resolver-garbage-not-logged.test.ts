@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { logCapture, tiers } from '../helpers/gating-helpers'
+import { logCapture, tiers } from '../helpers/gating'
 
 // 0.1.0 wrote whatever a resolver returned by mistake (the account, with an API key and
 // an e-mail) verbatim into the warn line's message and stack, where pino's `redact` could

@@ -1,7 +1,8 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { open } from '../helpers/reliability-raw'
+import { notImplementedBody } from '../helpers/bodies'
+import { listen, open } from '../helpers/http'
 
 // Found by the socket fuzzer: Node's parser knows the RTSP methods (DESCRIBE, SETUP, PLAY,
 // ...) and refuses them on an HTTP/1.x request line with a different error
@@ -12,18 +13,16 @@ import { open } from '../helpers/reliability-raw'
 
 const rtsp = ['DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH']
 
-async function listen () {
+// Listening until the test ends; resolves with the port.
+async function build (t: Test): Promise<number> {
   const app = Fastify({ clientErrorHandler: notImplemented.clientErrorHandler })
   await app.register(notImplemented, { logLevel: 'silent' })
   app.get('/a', async () => 'a')
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  return { app, port: typeof address === 'object' && address !== null ? address.port : 0 }
+  return (await listen(t, app)).port
 }
 
 test('RTSP method names on an HTTP/1.1 request line get 501 and Connection: close', async (t) => {
-  const { app, port } = await listen()
-  t.teardown(() => app.close())
+  const port = await build(t)
   for (const method of rtsp) {
     for (const target of ['/a', '*', 'http://localhost/a']) {
       const conversation = await open(port)
@@ -31,21 +30,15 @@ test('RTSP method names on an HTTP/1.1 request line get 501 and Connection: clos
       const [response] = await conversation.responses(1)
       t.ok(await conversation.ended(), 'the server closed the connection')
       t.equal(response?.status, 501, `${method} ${target}`)
-      t.equal(response?.headers.connection, 'close')
-      t.equal(response?.headers['cache-control'], 'max-age=60')
-      t.same(JSON.parse(response?.body ?? '{}'), {
-        statusCode: 501,
-        code: 'FST_METHOD_NOT_IMPLEMENTED',
-        error: 'Not Implemented',
-        message: `Method ${method} is not implemented by this server`
-      })
+      t.same(response?.headers.connection, ['close'])
+      t.same(response?.headers['cache-control'], ['max-age=60'])
+      t.same(JSON.parse(response?.body ?? '{}'), notImplementedBody(method))
     }
   }
 })
 
 test('after a pipelined request that was answered', async (t) => {
-  const { app, port } = await listen()
-  t.teardown(() => app.close())
+  const port = await build(t)
   const conversation = await open(port)
   conversation.send('GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nSETUP /a HTTP/1.1\r\nHost: localhost\r\n\r\n')
   const responses = await conversation.responses(2)
@@ -54,8 +47,7 @@ test('after a pipelined request that was answered', async (t) => {
 })
 
 test('the same parser error after a method Node knows keeps its 400', async (t) => {
-  const { app, port } = await listen()
-  t.teardown(() => app.close())
+  const port = await build(t)
   // A bad protocol name, ICE with a method other than SOURCE, and PRI (the HTTP/2 preface).
   for (const line of ['GET /a HTXP/1.1', 'GET /a ICE/1.0', 'POST /a RTSPX/1.0', 'PRI /a HTTP/1.1']) {
     const conversation = await open(port)

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { listen, rawExchange, head } from '../helpers/http'
+import { head, listen, rawExchange } from '../helpers/http'
 
 // 0.1.0 listed declared-but-unbuilt methods in Allow and turned a 501 into a 405. Allow
 // lists built methods only; a method whose only routes are unbuilt is not implemented.

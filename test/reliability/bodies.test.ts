@@ -1,7 +1,7 @@
 import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
-import { open, writeBody } from '../helpers/reliability-raw'
+import { listen, open, writeBody } from '../helpers/http'
 
 // Requests the plugin turns away, carrying large, slow or lying bodies. The answer goes out
 // before the body is read; what follows is Node's and Fastify's connection handling: a
@@ -10,17 +10,15 @@ import { open, writeBody } from '../helpers/reliability-raw'
 
 const megabyte = 1024 * 1024
 
-async function listen (t: Test) {
+// Listening until the test ends; resolves with the port.
+async function build (t: Test): Promise<number> {
   // forceCloseConnections: a connection a test leaves open must not hold up close().
   const app = Fastify({ clientErrorHandler: notImplemented.clientErrorHandler, forceCloseConnections: true })
   await app.register(notImplemented, { tiers: ['free', 'plus'], resolveTier: () => undefined, logLevel: 'silent' })
   app.get('/a', async () => 'a')
   app.post('/c', async () => 'c')
   app.post('/gated', { config: { tier: 'plus' } }, async () => 'never')
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  return typeof address === 'object' && address !== null ? address.port : 0
+  return (await listen(t, app)).port
 }
 
 // Rejections whose answer comes before the body: 405 (POST where only GET is), 501 (a
@@ -48,7 +46,7 @@ function sampleRss (): () => { start: number, peak: number, end: number } {
 }
 
 test('a 50 MB body to a rejected request: prompt answer, Connection: close, never read, memory flat', async (t) => {
-  const port = await listen(t)
+  const port = await build(t)
   const figures: string[] = []
   for (const { line, status, code } of rejections) {
     for (const framing of ['content-length', 'chunked'] as const) {
@@ -75,7 +73,7 @@ test('a 50 MB body to a rejected request: prompt answer, Connection: close, neve
       const label = `${line} with 50 MB (${framing})`
       t.equal(response?.status, status, label)
       t.equal(JSON.parse(response?.body ?? '{}').code, code)
-      t.equal(response?.headers.connection, 'close', 'the answer says the connection closes')
+      t.same(response?.headers.connection, ['close'], 'the answer says the connection closes')
       t.ok(response?.headers['cache-control'] !== undefined, 'with its Cache-Control')
       const firstByte = conversation.firstByteMs() as number
       t.ok(firstByte < 2000, `answered in ${firstByte} ms, before the body`)
@@ -88,14 +86,14 @@ test('a 50 MB body to a rejected request: prompt answer, Connection: close, neve
 })
 
 test('a small body is read and dropped: the connection stays usable', async (t) => {
-  const port = await listen(t)
+  const port = await build(t)
   for (const { line, status } of rejections) {
     const conversation = await open(port)
     conversation.send(`${line} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n${'b'.repeat(1000)}`)
     conversation.send('GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n')
     const responses = await conversation.responses(2)
     t.same(responses.map((r) => r.status), [status, 200], `${line} with 1000 bytes, then GET /a on the same connection`)
-    t.equal(responses[0]?.headers.connection, 'keep-alive')
+    t.same(responses[0]?.headers.connection, ['keep-alive'])
     t.equal(conversation.closedAfterMs(), undefined, 'still open')
     conversation.socket.destroy()
   }
@@ -105,7 +103,7 @@ test('a body trickled over 3 s: answered at once, then handled by its size', asy
   // Three seconds rather than ten: the answer goes out before the first body byte is
   // needed, and what a longer trickle changes is only how long the connection lingers,
   // which is the same code path for any duration.
-  const port = await listen(t)
+  const port = await build(t)
   const trickle = async (declared: number) => {
     const conversation = await open(port)
     conversation.send(`POST /a HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${declared}\r\n\r\n`)
@@ -125,7 +123,7 @@ test('a body trickled over 3 s: answered at once, then handled by its size', asy
   const [smallAnswer] = await small.conversation.responses(1)
   t.equal(smallAnswer?.status, 405)
   t.ok((small.conversation.firstByteMs() as number) < 1000, `small trickle answered in ${small.conversation.firstByteMs()} ms`)
-  t.equal(smallAnswer?.headers.connection, 'keep-alive')
+  t.same(smallAnswer?.headers.connection, ['keep-alive'])
   t.equal(small.bytes, 3000, 'the whole small body went out over the trickle')
   small.conversation.send('GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n')
   const smallAfter = await small.conversation.responses(2)
@@ -136,19 +134,19 @@ test('a body trickled over 3 s: answered at once, then handled by its size', asy
   t.ok(await large.conversation.ended(), 'the server closed the connection')
   t.equal(largeAnswer?.status, 405)
   t.ok((large.conversation.firstByteMs() as number) < 1000, `large trickle answered in ${large.conversation.firstByteMs()} ms`)
-  t.equal(largeAnswer?.headers.connection, 'close')
+  t.same(largeAnswer?.headers.connection, ['close'])
   t.ok((large.conversation.closedAfterMs() as number) < 1000, `and closed at ${large.conversation.closedAfterMs()} ms, not after the trickle`)
   t.comment(`trickle: 3,000 B over ${small.elapsed} ms answered in ${small.conversation.firstByteMs()} ms, connection reused; 1 MB declared answered in ${large.conversation.firstByteMs()} ms and closed at ${large.conversation.closedAfterMs()} ms after ${large.bytes} B`)
 })
 
 test('a Content-Length that promises more than is sent', async (t) => {
-  const port = await listen(t)
+  const port = await build(t)
   const conversation = await open(port)
   conversation.send('POST /a HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789')
   const [answer] = await conversation.responses(1)
   t.equal(answer?.status, 405, 'answered without waiting for the body')
   t.ok((conversation.firstByteMs() as number) < 1000, `in ${conversation.firstByteMs()} ms`)
-  t.equal(answer?.headers.connection, 'keep-alive')
+  t.same(answer?.headers.connection, ['keep-alive'])
   // Framing says 990 bytes are still to come: the server keeps reading them as this
   // request's body, so a request written now is swallowed, as HTTP/1.1 requires.
   const next = 'GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n'
@@ -167,12 +165,12 @@ test('a Content-Length that promises more than is sent', async (t) => {
   const [bigAnswer] = await big.responses(1)
   t.ok(await big.ended(), 'the server closed the connection')
   t.equal(bigAnswer?.status, 405)
-  t.equal(bigAnswer?.headers.connection, 'close')
+  t.same(bigAnswer?.headers.connection, ['close'])
   t.ok((big.closedAfterMs() as number) < 1000, `closed at ${big.closedAfterMs()} ms without the promised body`)
 })
 
 test('a Content-Length that promises less than is sent', async (t) => {
-  const port = await listen(t)
+  const port = await build(t)
   const conversation = await open(port)
   // 5 bytes of body, then bytes that are no request at all.
   conversation.send('POST /a HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello, and this is not a request\r\n\r\n')

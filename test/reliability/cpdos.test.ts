@@ -1,9 +1,9 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import { Agent, interceptors, request } from 'undici'
 import notImplemented = require('../..')
-import { nginxOrReport, startNginx } from '../helpers/reliability-nginx'
-import { portOf } from '../helpers/reliability-app'
+import { listen } from '../helpers/http'
+import { nginxOrReport, startNginx } from '../helpers/nginx'
 
 // Cache-poisoned denial of service by method override (CPDoS "HMO"): a GET carrying
 // X-HTTP-Method-Override (or X-HTTP-Method, X-Method-Override) must get the resource's GET
@@ -13,7 +13,7 @@ import { portOf } from '../helpers/reliability-app'
 const overrideHeaders = ['x-http-method-override', 'x-http-method', 'x-method-override']
 const overrideValues = ['DELETE', 'PUT', 'POST', 'BREW', 'PROPFIND', 'OPTIONS', 'delete']
 
-async function buildApp () {
+async function buildApp (t: Test) {
   const app = Fastify()
   const calls: string[] = []
   await app.register(notImplemented, { logLevel: 'silent' })
@@ -31,8 +31,7 @@ async function buildApp () {
     reply.header('cache-control', 'max-age=60')
     return { resource: true }
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  return { app, calls, origin: `http://127.0.0.1:${portOf(app)}` }
+  return { calls, ...await listen(t, app) }
 }
 
 function cases (): Array<{ header: string, value: string, path: string }> {
@@ -46,8 +45,7 @@ function cases (): Array<{ header: string, value: string, path: string }> {
 }
 
 test('the origin ignores method-override headers on a GET', async (t) => {
-  const { app, calls, origin } = await buildApp()
-  t.teardown(() => app.close())
+  const { calls, origin } = await buildApp(t)
   for (const { header, value, path } of cases()) {
     const response = await request(`${origin}${path}`, { headers: { [header]: value } })
     const body = await response.body.json()
@@ -60,8 +58,7 @@ test('the origin ignores method-override headers on a GET', async (t) => {
 })
 
 test('through undici\'s shared cache, a later plain GET gets the 200', async (t) => {
-  const { app, origin } = await buildApp()
-  t.teardown(() => app.close())
+  const { origin } = await buildApp(t)
   const agent = new Agent()
   t.teardown(() => agent.close())
   const dispatcher = agent.compose(interceptors.cache({ type: 'shared' }))
@@ -83,9 +80,8 @@ const binary = nginxOrReport({
 
 if (binary !== undefined) {
   test('through nginx, a later plain GET gets the 200', async (t) => {
-    const { app } = await buildApp()
-    t.teardown(() => app.close())
-    const nginx = await startNginx(binary, portOf(app))
+    const { port } = await buildApp(t)
+    const nginx = await startNginx(binary, port)
     t.teardown(() => nginx.stop())
     const statuses: Record<string, number> = {}
     let n = 0

@@ -4,6 +4,8 @@ import { test, type Test } from 'tap'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { Agent, request } from 'undici'
 import notImplemented = require('../..')
+import { tierUnavailableBody } from '../helpers/bodies'
+import { listen, listening } from '../helpers/http'
 
 // A tier resolver or flag source that throws, rejects, hangs, answers garbage or is slow:
 // every gated request fails closed (503 FST_TIER_UNAVAILABLE, Retry-After, no-store, the
@@ -98,12 +100,7 @@ function assertUnavailable (t: Test, response: { statusCode: number, headers: Re
   t.equal(response.statusCode, 503, label)
   t.equal(response.headers['retry-after'], '5')
   t.equal(response.headers['cache-control'], 'no-store')
-  t.same(JSON.parse(response.body), {
-    statusCode: 503,
-    code: 'FST_TIER_UNAVAILABLE',
-    error: 'Service Unavailable',
-    message: 'The caller\'s plan could not be determined'
-  })
+  t.same(JSON.parse(response.body), tierUnavailableBody)
   t.notMatch(response.body, /hunter2/, 'nothing of the failure reaches the caller')
 }
 
@@ -158,10 +155,9 @@ test('a failing flag source: every request to a flagged route gets 503, no handl
 
 test('the headers as a client sees them, over a socket', async (t) => {
   const h = await harness({ resolverTimeout: 200 })
-  t.teardown(() => h.app.close())
-  await h.app.listen({ host: '127.0.0.1', port: 0 })
+  const { origin } = await listen(t, h.app)
   h.setResolver(never)
-  const response = await request(`http://127.0.0.1:${(h.app.server.address() as { port: number }).port}/gated`)
+  const response = await request(`${origin}/gated`)
   assertUnavailable(t, { statusCode: response.statusCode, headers: response.headers, body: await response.body.text() }, 'hanging resolver over a socket')
   t.equal(response.headers.connection, 'keep-alive', 'the connection stays usable')
 })
@@ -169,9 +165,7 @@ test('the headers as a client sees them, over a socket', async (t) => {
 test('200 requests pending on a hung resolver: ungated routes keep answering, all fail closed on time, recovery is immediate', async (t) => {
   const timeout = 1000
   const h = await harness({ resolverTimeout: timeout })
-  t.teardown(() => h.app.close())
-  await h.app.listen({ host: '127.0.0.1', port: 0 })
-  const origin = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`
+  const { origin } = await listen(t, h.app)
   const gatedAgent = new Agent({ connections: 200, pipelining: 0 })
   const openAgent = new Agent({ connections: 1 })
   t.teardown(() => gatedAgent.close())
@@ -226,9 +220,7 @@ test('200 requests pending on a hung resolver: ungated routes keep answering, al
 
 test('a slow resolver under load: 200 concurrent requests all get their own plan\'s answer', async (t) => {
   const h = await harness({ resolverTimeout: 2000 })
-  t.teardown(() => h.app.close())
-  await h.app.listen({ host: '127.0.0.1', port: 0 })
-  const origin = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`
+  const { origin } = await listen(t, h.app)
   const agent = new Agent({ connections: 200 })
   t.teardown(() => agent.close())
   h.setResolver((request) => new Promise((resolve) => setTimeout(resolve, 300, request.headers['x-plan'])))
@@ -250,8 +242,7 @@ test('a slow resolver under load: 200 concurrent requests all get their own plan
 test('close() while gated requests are pending on a hung resolver', async (t) => {
   const timeout = 500
   const h = await harness({ resolverTimeout: timeout })
-  await h.app.listen({ host: '127.0.0.1', port: 0 })
-  const origin = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`
+  const { origin } = await listening(h.app)
   const agent = new Agent({ connections: 20 })
   h.setResolver(never)
   const pending = Array.from({ length: 20 }, async () => {

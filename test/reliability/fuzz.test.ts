@@ -10,7 +10,8 @@ import {
   tableArbitrary,
   type Answer,
   type Send
-} from '../helpers/reliability-fuzz'
+} from '../helpers/fuzz'
+import { listening } from '../helpers/http'
 
 // Property tests over random route tables and random requests. Every answer is held to the
 // oracle in checkAnswer: a 405's Allow is exactly the set of methods that, sent to the same
@@ -90,10 +91,8 @@ test(`sockets: ${rawTables} route tables x ${rawPerTable} requests, plus refused
   const stats = { cases: 0, sweeps: 0, probes: 0, unknown: 0, garbage: 0, statuses: {} as Record<string, number> }
   const property = fc.asyncProperty(tableArbitrary, fc.integer(), async (spec, subSeed) => {
     const table = await buildTable(spec, { clientErrorHandler: true })
-    await table.app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = await listening(table.app)
     try {
-      const address = table.app.server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
       const send = withDeadline(rawSender(port))
       // Refused methods: the answer, then the server closes the connection.
       const sendAndClose = withDeadline(rawSender(port, { awaitClose: true }))

@@ -1,18 +1,7 @@
 import { test, type Test } from 'tap'
 import { Agent, request } from 'undici'
-import { nginxOrReport, startNginx, type CacheConfig } from '../helpers/reliability-nginx'
-import {
-  buildPlanApp,
-  dayOld,
-  expectedAnswer,
-  portOf,
-  privateApp,
-  privateScenarios,
-  turns,
-  type PlanAppOptions,
-  type PlanSource
-} from '../helpers/reliability-app'
-import { drive, summary } from '../helpers/reliability-drive'
+import { nginxOrReport, startNginx, type CacheConfig } from '../helpers/nginx'
+import { assertLeakCaught, assertNothingShared, buildPlanApp, dayOld, drive, privateApp, privateExpected, privateScenarios, scenarioLabel, summary, takeTurns, twoSecond405, type PlanApp, type PlanAppOptions } from '../helpers/shared-cache'
 
 // nginx (proxy_cache) in front of an app whose routes are gated by plan and by a feature flag.
 // Callers on different plans are interleaved against the same URLs; no entitled caller may
@@ -34,13 +23,12 @@ const storeEverything: CacheConfig = { extra: 'proxy_cache_valid any 10m;' }
 interface Rig {
   origin: string
   dispatcher: Agent
-  plan: Awaited<ReturnType<typeof buildPlanApp>>
+  plan: PlanApp
 }
 
 async function rig (t: Test, app: PlanAppOptions, cache: CacheConfig = storeEverything): Promise<Rig> {
-  const plan = await buildPlanApp(app)
-  t.teardown(() => plan.app.close())
-  const nginx = await startNginx(binary as string, portOf(plan.app), cache)
+  const plan = await buildPlanApp(t, app)
+  const nginx = await startNginx(binary as string, plan.port, cache)
   t.teardown(() => nginx.stop())
   const dispatcher = new Agent({ connections: 16 })
   t.teardown(() => dispatcher.close())
@@ -61,41 +49,17 @@ async function cacheIsOn (t: Test, { origin, dispatcher }: Rig, lastModified?: s
   t.same(seen, ['MISS', 'HIT', 'HIT'], 'the cache stores what may be stored, and serves it to a request with Authorization')
 }
 
-// Callers of different plans take turns at the same URLs: each gets its own answer, with
-// exactly the headers its outcome carries, and nginx never answers from its cache.
-async function takeTurns (t: Test, { origin, dispatcher }: Rig, source: PlanSource, expected: { policy: string, vary?: string, success: string, lastModified?: string }): Promise<void> {
-  const sequences = new Set<string>()
-  for (const { caller, gated } of turns(source)) {
-    const name = `${caller.id} GET ${gated.url}`
-    const response = await request(`${origin}${gated.url}`, { dispatcher, headers: caller.headers })
-    const want = expectedAnswer(caller, gated, source)
-    t.equal(response.statusCode, want.status, name)
-    t.same(await response.body.json(), want.body, name)
-    t.equal(response.headers['cache-control'], want.status === 501 ? expected.policy : expected.success, `${name}: Cache-Control`)
-    t.equal(response.headers.vary, expected.vary, `${name}: Vary`)
-    t.equal(response.headers['last-modified'], expected.lastModified, `${name}: Last-Modified`)
-    t.equal(response.headers['x-cache-status'], 'MISS', `${name}: not from the cache`)
-    sequences.add(String(response.headers['x-origin-seq']))
-  }
-  t.equal(sequences.size, turns(source).length, 'every answer came from the origin')
-}
-
 if (binary !== undefined) {
   test('default policy: nginx told to cache every unmarked answer stores none of the per-caller ones', async (t) => {
     const setup = await rig(t, { source: 'authorization', successHeaders: { 'cache-control': 'private' } })
     const { origin, dispatcher, plan } = setup
     await cacheIsOn(t, setup)
-    await takeTurns(t, setup, 'authorization', { policy: 'private, no-store', success: 'private' })
+    await takeTurns(t, setup, 'authorization', { policy: 'private, no-store', success: 'private' }, 'x-cache-status')
 
     const result = await drive({ dispatcher, origin, source: 'authorization', requests: 700, seed: 0x5eed01, cacheStatusHeader: 'x-cache-status' })
     t.comment(summary('nginx, default policy, Authorization', result))
-    t.equal(result.requests, 700)
-    t.same(result.deniedEntitled, [], 'no entitled caller got anything but its own 200')
-    t.same(result.leakedToUnentitled, [], 'no caller without the plan or flag got a 200')
-    t.equal(result.fromCache, 0, 'nothing marked private or no-store came from the cache')
+    assertNothingShared(t, result, plan, 700)
     t.same(result.cache, { MISS: 700 }, 'every gated answer was a miss')
-    t.same(result.inconsistent, [])
-    t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
     t.ok(result.byOutcome['501 FST_TIER_REQUIRED'] > 50 && result.byOutcome['501 FST_FEATURE_DISABLED'] > 50 && result.byOutcome['200 ok'] > 50, 'every outcome occurred')
   })
 
@@ -104,28 +68,22 @@ if (binary !== undefined) {
     const setup = await rig(t, { source: 'x-plan', successHeaders: { 'cache-control': 'private' }, lastModified })
     const { origin, dispatcher, plan } = setup
     await cacheIsOn(t, setup, lastModified)
-    await takeTurns(t, setup, 'x-plan', { policy: 'private, no-store', success: 'private', lastModified })
+    await takeTurns(t, setup, 'x-plan', { policy: 'private, no-store', success: 'private', lastModified }, 'x-cache-status')
 
     // Half the requests also carry an Authorization the app does not read: nginx caches them alike.
     const result = await drive({ dispatcher, origin, source: 'x-plan', requests: 700, seed: 0x5eed02, strayAuthorization: 0.5, cacheStatusHeader: 'x-cache-status' })
     t.comment(summary('nginx, default policy, X-Plan, Last-Modified on every response', result))
-    t.equal(result.requests, 700)
-    t.same(result.deniedEntitled, [])
-    t.same(result.leakedToUnentitled, [])
-    t.equal(result.fromCache, 0)
+    assertNothingShared(t, result, plan, 700)
     t.same(result.cache, { MISS: 700 })
-    t.same(result.inconsistent, [])
-    t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
   })
 
   for (const [index, scenario] of privateScenarios.entries()) {
-    const label = `${JSON.stringify(scenario.policy)}${scenario.vary === undefined ? '' : ` + vary ${scenario.vary}`}, plan from ${scenario.source}`
-    test(`private policy ${label}, Last-Modified on every response: no per-caller answer is stored`, async (t) => {
+    test(`private policy ${scenarioLabel(scenario)}, Last-Modified on every response: no per-caller answer is stored`, async (t) => {
       const lastModified = dayOld()
       const setup = await rig(t, privateApp(scenario, { lastModified }))
       const { origin, dispatcher, plan } = setup
       await cacheIsOn(t, setup, lastModified)
-      await takeTurns(t, setup, scenario.source, { policy: scenario.policy, vary: scenario.vary, success: 'private, max-age=60', lastModified })
+      await takeTurns(t, setup, scenario.source, privateExpected(scenario, lastModified), 'x-cache-status')
 
       const result = await drive({
         dispatcher,
@@ -136,14 +94,9 @@ if (binary !== undefined) {
         strayAuthorization: scenario.source === 'x-plan' ? 0.5 : 0,
         cacheStatusHeader: 'x-cache-status'
       })
-      t.comment(summary(`nginx, ${label}`, result))
-      t.equal(result.requests, 400)
-      t.same(result.deniedEntitled, [])
-      t.same(result.leakedToUnentitled, [])
-      t.equal(result.fromCache, 0)
+      t.comment(summary(`nginx, ${scenarioLabel(scenario)}`, result))
+      assertNothingShared(t, result, plan, 400)
       t.same(result.cache, { MISS: 400 })
-      t.same(result.inconsistent, [])
-      t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
     })
   }
 
@@ -157,9 +110,8 @@ if (binary !== undefined) {
     })
     const result = await drive({ dispatcher, origin, source: 'authorization', requests: 300, seed: 0x5eed04, cacheStatusHeader: 'x-cache-status' })
     t.comment(summary('nginx, per-caller answers rewritten to public, max-age=60 (control)', result))
-    t.ok(result.cached501 > 0, `nginx served stored 501s (${result.cached501})`)
+    assertLeakCaught(t, result)
     t.ok((result.cache.HIT ?? 0) > 0, `X-Cache-Status said HIT (${result.cache.HIT ?? 0})`)
-    t.ok(result.deniedEntitled.length > 0, `entitled callers got another caller's 501 (${result.deniedEntitled.length})`)
     t.same(result.inconsistent, [])
   })
 
@@ -175,17 +127,12 @@ if (binary !== undefined) {
     })
     const result = await drive({ dispatcher, origin, source: 'x-plan', requests: 300, seed: 0x5eed05, cacheStatusHeader: 'x-cache-status' })
     t.comment(summary('nginx, per-caller answers without Cache-Control (control)', result))
-    t.ok(result.cached501 > 0, `nginx served stored 501s (${result.cached501})`)
-    t.ok(result.deniedEntitled.length > 0, `entitled callers got another caller's 501 (${result.deniedEntitled.length})`)
+    assertLeakCaught(t, result)
     t.same(result.inconsistent, [])
   })
 
   test('method-level 405 is cached for its max-age and no longer', async (t) => {
-    const { origin, dispatcher, plan } = await rig(t, {
-      source: 'authorization',
-      plugin: { cacheControl: { FST_METHOD_NOT_ALLOWED: 'max-age=2' } },
-      successHeaders: {}
-    }, {})
+    const { origin, dispatcher, plan } = await rig(t, twoSecond405, {})
     const statuses: string[] = []
     async function get (): Promise<void> {
       const response = await request(`${origin}/items`, { dispatcher, headers: { authorization: 'Bearer free-1' } })

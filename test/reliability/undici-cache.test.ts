@@ -1,18 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { test, type Test } from 'tap'
 import { Agent, interceptors, type Dispatcher } from 'undici'
-import {
-  buildPlanApp,
-  dayOld,
-  expectedAnswer,
-  portOf,
-  privateApp,
-  privateScenarios,
-  turns,
-  type PlanAppOptions,
-  type PlanSource
-} from '../helpers/reliability-app'
-import { drive, summary } from '../helpers/reliability-drive'
+import { assertLeakCaught, assertNothingShared, buildPlanApp, dayOld, drive, privateApp, privateExpected, privateScenarios, scenarioLabel, summary, takeTurns, twoSecond405, type PlanApp, type PlanAppOptions, type PlanSource } from '../helpers/shared-cache'
 
 // undici's RFC 9111 cache interceptor, as a shared cache, in front of the same gated app as
 // the nginx tests. undici says nothing about hits, so a response is a hit when it repeats
@@ -32,34 +21,15 @@ test('undici is one with the RFC 9111 cache interceptor', async (t) => {
 interface Rig {
   origin: string
   dispatcher: Dispatcher
-  plan: Awaited<ReturnType<typeof buildPlanApp>>
+  plan: PlanApp
 }
 
 async function rig (t: Test, app: PlanAppOptions): Promise<Rig> {
-  const plan = await buildPlanApp(app)
-  t.teardown(() => plan.app.close())
+  const plan = await buildPlanApp(t, app)
   const agent = new Agent({ connections: 16 })
   t.teardown(() => agent.close())
   const dispatcher = agent.compose(interceptors.cache({ type: 'shared' }))
-  return { origin: `http://127.0.0.1:${portOf(plan.app)}`, dispatcher, plan }
-}
-
-// Callers of different plans take turns at the same URLs: each gets its own answer with
-// exactly the headers its outcome carries, every one from the origin.
-async function takeTurns (t: Test, { origin, dispatcher }: Rig, source: PlanSource, expected: { policy: string, vary?: string, success: string, lastModified?: string }): Promise<void> {
-  const sequences = new Set<string>()
-  for (const { caller, gated } of turns(source)) {
-    const name = `${caller.id} GET ${gated.url}`
-    const response = await dispatcher.request({ origin, path: gated.url, method: 'GET', headers: caller.headers })
-    const want = expectedAnswer(caller, gated, source)
-    t.equal(response.statusCode, want.status, name)
-    t.same(await response.body.json(), want.body, name)
-    t.equal(response.headers['cache-control'], want.status === 501 ? expected.policy : expected.success, `${name}: Cache-Control`)
-    t.equal(response.headers.vary, expected.vary, `${name}: Vary`)
-    t.equal(response.headers['last-modified'], expected.lastModified, `${name}: Last-Modified`)
-    sequences.add(String(response.headers['x-origin-seq']))
-  }
-  t.equal(sequences.size, turns(source).length, 'every answer came from the origin')
+  return { origin: plan.origin, dispatcher, plan }
 }
 
 test('default policy: the shared cache stores none of the per-caller answers', async (t) => {
@@ -68,11 +38,7 @@ test('default policy: the shared cache stores none of the per-caller answers', a
   await takeTurns(t, setup, 'authorization', { policy: 'private, no-store', success: 'private' })
   const result = await drive({ dispatcher, origin, source: 'authorization', requests: 500, seed: 0xcac4e1 })
   t.comment(summary(`undici ${undiciVersion} shared cache, default policy, Authorization`, result))
-  t.equal(result.requests, 500)
-  t.same(result.deniedEntitled, [])
-  t.same(result.leakedToUnentitled, [])
-  t.equal(result.fromCache, 0, 'nothing came from the cache')
-  t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
+  assertNothingShared(t, result, plan, 500)
 })
 
 test('default policy with Last-Modified on every response: no per-caller 501 is stored', async (t) => {
@@ -84,27 +50,18 @@ test('default policy with Last-Modified on every response: no per-caller 501 is 
   await takeTurns(t, setup, 'x-plan', { policy: 'private, no-store', success: 'private', lastModified })
   const result = await drive({ dispatcher, origin, source: 'x-plan', requests: 500, seed: 0xcac4e2 })
   t.comment(summary(`undici ${undiciVersion} shared cache, default policy, X-Plan, Last-Modified on every response`, result))
-  t.equal(result.requests, 500)
-  t.same(result.deniedEntitled, [])
-  t.same(result.leakedToUnentitled, [])
-  t.equal(result.fromCache, 0, 'nothing came from the cache')
-  t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
+  assertNothingShared(t, result, plan, 500)
 })
 
 for (const [index, scenario] of privateScenarios.entries()) {
-  const label = `${JSON.stringify(scenario.policy)}${scenario.vary === undefined ? '' : ` + vary ${scenario.vary}`}, plan from ${scenario.source}`
-  test(`private policy ${label}, Last-Modified on every response: no per-caller answer is stored`, async (t) => {
+  test(`private policy ${scenarioLabel(scenario)}, Last-Modified on every response: no per-caller answer is stored`, async (t) => {
     const lastModified = dayOld()
     const setup = await rig(t, privateApp(scenario, { lastModified }))
     const { origin, dispatcher, plan } = setup
-    await takeTurns(t, setup, scenario.source, { policy: scenario.policy, vary: scenario.vary, success: 'private, max-age=60', lastModified })
+    await takeTurns(t, setup, scenario.source, privateExpected(scenario, lastModified))
     const result = await drive({ dispatcher, origin, source: scenario.source, requests: 400, seed: 0xcac4f0 + index })
-    t.comment(summary(`undici ${undiciVersion} shared cache, ${label}`, result))
-    t.equal(result.requests, 400)
-    t.same(result.deniedEntitled, [])
-    t.same(result.leakedToUnentitled, [])
-    t.equal(result.fromCache, 0, 'nothing came from the cache')
-    t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
+    t.comment(summary(`undici ${undiciVersion} shared cache, ${scenarioLabel(scenario)}`, result))
+    assertNothingShared(t, result, plan, 400)
   })
 }
 
@@ -129,17 +86,12 @@ for (const [index, leak] of leaks.entries()) {
     })
     const result = await drive({ dispatcher, origin, source: leak.source, requests: 300, seed: 0xcac4e4 + index })
     t.comment(summary(`undici ${undiciVersion} shared cache, per-caller answers rewritten to ${leak.name} (control)`, result))
-    t.ok(result.cached501 > 0, `the cache served stored 501s (${result.cached501})`)
-    t.ok(result.deniedEntitled.length > 0, `entitled callers got another caller's 501 (${result.deniedEntitled.length})`)
+    assertLeakCaught(t, result)
   })
 }
 
 test('method-level 405 is cached for its max-age and no longer', async (t) => {
-  const { origin, dispatcher, plan } = await rig(t, {
-    source: 'authorization',
-    plugin: { cacheControl: { FST_METHOD_NOT_ALLOWED: 'max-age=2' } },
-    successHeaders: {}
-  })
+  const { origin, dispatcher, plan } = await rig(t, twoSecond405)
   const sequences: string[] = []
   async function get (): Promise<void> {
     const response = await dispatcher.request({ origin, path: '/items', method: 'GET' })

@@ -1,19 +1,21 @@
-import { connect } from 'node:net'
 import type { FastifyRequest } from 'fastify'
+import type { Teardown } from './http'
 
-// Shared by the gating tests: plan names, a per-request tier read from a header, log capture,
-// sockets.
+// Shared by the gating tests: plan names, the caller's plan and flags read from headers,
+// call counters, log capture.
 
 export const tiers = ['free', 'plus', 'enterprise'] as const
-
-interface Teardown {
-  teardown: (fn: () => unknown) => void
-}
 
 // The caller's plan, as an upstream auth layer would have put it on the request.
 export function tierFromHeader (request: FastifyRequest): string | undefined {
   const value = request.headers['x-tier']
   return typeof value === 'string' ? value : undefined
+}
+
+// The flag is on for callers that send it in `x-flags` (`x-flags: bulk-export,beta`).
+export function flagFromHeader (feature: string, request: FastifyRequest): boolean {
+  const value = request.headers['x-flags']
+  return typeof value === 'string' && value.split(',').includes(feature)
 }
 
 // Counts calls of a function and passes them through.
@@ -33,8 +35,15 @@ export interface LogLine {
 
 export const WARN = 40
 
+export interface LogCapture {
+  stream: { write: (line: string) => void }
+  lines: LogLine[]
+  at: (level: number) => LogLine[]
+  atLeast: (level: number) => LogLine[]
+}
+
 // A pino destination that keeps every line: `Fastify({ logger: { level: 'info', stream } })`.
-export function logCapture (): { stream: { write: (line: string) => void }, lines: LogLine[], at: (level: number) => LogLine[], atLeast: (level: number) => LogLine[] } {
+export function logCapture (): LogCapture {
   const lines: LogLine[] = []
   return {
     stream: { write (line: string) { lines.push(JSON.parse(line) as LogLine) } },
@@ -49,33 +58,4 @@ export function logCapture (): { stream: { write: (line: string) => void }, line
 export function holdEventLoop (t: Teardown): void {
   const timer = setInterval(() => {}, 1000)
   t.teardown(() => clearInterval(timer))
-}
-
-// One listen helper for every test file.
-export { listen } from './http'
-
-// Writes raw bytes and resolves with everything the server sends until the head and
-// `bodyBytes` of body have arrived (or the socket closes), with the milliseconds it took.
-export function rawExchange (port: number, request: string, bodyBytes: number): Promise<{ text: string, ms: number, closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now()
-    const socket = connect(port, '127.0.0.1')
-    let text = ''
-    let done = false
-    function finish (closed: boolean): void {
-      if (done) return
-      done = true
-      socket.destroy()
-      resolve({ text, ms: Date.now() - started, closed })
-    }
-    socket.setEncoding('latin1')
-    socket.on('error', reject)
-    socket.on('data', (chunk: string) => {
-      text += chunk
-      const end = text.indexOf('\r\n\r\n')
-      if (end !== -1 && text.length - end - 4 >= bodyBytes) finish(false)
-    })
-    socket.on('close', () => finish(true))
-    socket.write(request)
-  })
 }

@@ -1,8 +1,8 @@
 import { METHODS } from 'node:http'
-import { connect } from 'node:net'
 import fc from 'fast-check'
 import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify'
 import notImplemented = require('../..')
+import { rawExchange } from './http'
 
 // Random route tables, random requests against them, and the oracle every answer is held to.
 
@@ -192,67 +192,20 @@ export function injectSender (app: FastifyInstance): Send {
   }
 }
 
-export interface RawAnswer {
-  answer: Answer | undefined
-  // Whether the server closed the connection after answering.
-  closed: boolean
-  // Whether the answer came in time.
-  timedOut: boolean
-}
-
 // One request on its own connection, written byte for byte: the request line is not
-// normalised the way a client library would.
-export async function rawExchange (port: number, bytes: Buffer, method: string, options: { awaitClose?: boolean, timeoutMs?: number } = {}): Promise<RawAnswer> {
-  return await new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    let settled = false
-    function parse (): Answer | undefined {
-      const text = Buffer.concat(chunks).toString('latin1')
-      const end = text.indexOf('\r\n\r\n')
-      if (end === -1) return undefined
-      const [statusLine, ...lines] = text.slice(0, end).split('\r\n')
-      const headers: Record<string, string | undefined> = {}
-      for (const line of lines) {
-        const colon = line.indexOf(':')
-        const name = line.slice(0, colon).toLowerCase()
-        const value = line.slice(colon + 1).trim()
-        headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
-      }
-      const status = Number(statusLine.split(' ')[1])
-      const length = method === 'HEAD' || status === 204 || status === 304 ? 0 : Number(headers['content-length'] ?? 0)
-      if (text.length < end + 4 + length) return undefined
-      return { status, headers, body: Buffer.from(text.slice(end + 4, end + 4 + length), 'latin1').toString('utf8') }
-    }
-    function finish (timedOut: boolean, closed: boolean): void {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      const answer = parse()
-      socket.destroy()
-      resolve({ answer, closed, timedOut })
-    }
-    const timer = setTimeout(() => finish(true, false), options.timeoutMs ?? 10000)
-    socket.on('data', (chunk) => {
-      chunks.push(chunk)
-      // Asked to, wait for the server to close after answering (or the time limit).
-      if (options.awaitClose !== true && parse() !== undefined) finish(false, false)
-    })
-    socket.on('end', () => finish(false, true))
-    socket.on('close', () => finish(false, true))
-    socket.on('error', () => {})
-    socket.write(bytes)
-  })
-}
-
+// normalised the way a client library would. With `awaitClose`, the answer carries
+// `x-test-closed`: whether the server closed the connection after answering.
 export function rawSender (port: number, options: { awaitClose?: boolean } = {}): Send {
   return async (method, url, headers) => {
     const head = `${method} ${url} HTTP/1.1\r\nHost: localhost\r\n` +
       Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('') + '\r\n'
-    const result = await rawExchange(port, Buffer.from(head, 'utf8'), method, options)
-    if (options.awaitClose === true && result.answer !== undefined) result.answer.headers['x-test-closed'] = String(result.closed)
-    if (result.timedOut || result.answer === undefined) throw new Error(`no answer to ${method} ${url}${result.timedOut ? ' (timed out)' : ' (connection closed)'}`)
-    return result.answer
+    const exchange = await rawExchange(port, Buffer.from(head, 'utf8'), { untilClosed: options.awaitClose, timeout: 10000, methods: [method] })
+    const [response] = exchange.responses
+    if (exchange.timedOut || response === undefined) throw new Error(`no answer to ${method} ${url}${exchange.timedOut ? ' (timed out)' : ' (connection closed)'}`)
+    const answer: Answer = { status: response.status, headers: {}, body: Buffer.from(response.body, 'latin1').toString('utf8') }
+    for (const [name, values] of Object.entries(response.headers)) answer.headers[name] = values.join(', ')
+    if (options.awaitClose === true) answer.headers['x-test-closed'] = String(exchange.closed)
+    return answer
   }
 }
 

@@ -1,10 +1,14 @@
+import type { Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { Dispatcher } from 'undici'
 import notImplemented = require('../..')
+import { featureDisabledBody, tierRequiredBody } from './bodies'
+import { listen, type Address, type Teardown } from './http'
 
-// The app the cache tests put behind a shared cache: routes gated by plan and by a feature
-// flag, a POST-only path (GET there is a method-level 405) and an open route. Every
-// response carries the origin's sequence number, so a response served from a cache is
-// recognisable by a number the client has already seen.
+// The shared-cache tests (nginx, undici): an app whose routes are gated by plan and by a
+// feature flag, callers on every plan, a driver that interleaves them through a cache, and
+// the judge of every answer. Every response carries the origin's sequence number, so a
+// response served from a cache is recognisable by a number the client has already seen.
 
 export const tiers = ['free', 'plus', 'pro'] as const
 export type Plan = typeof tiers[number] | 'anonymous'
@@ -117,6 +121,23 @@ export const privateScenarios: readonly PrivateScenario[] = [
   { policy: 'PRIVATE, no-cache', source: 'x-plan' }
 ]
 
+// The per-caller outcomes keep their default policy; the method-level 405 may be stored for
+// two seconds.
+export const twoSecond405: PlanAppOptions = {
+  source: 'authorization',
+  plugin: { cacheControl: { FST_METHOD_NOT_ALLOWED: 'max-age=2' } },
+  successHeaders: {}
+}
+
+// What `takeTurns` expects of an app `privateApp` built.
+export function privateExpected (scenario: PrivateScenario, lastModified?: string): TurnsExpected {
+  return { policy: scenario.policy, vary: scenario.vary, success: 'private, max-age=60', lastModified }
+}
+
+export function scenarioLabel ({ policy, vary, source }: PrivateScenario): string {
+  return `${JSON.stringify(policy)}${vary === undefined ? '' : ` + vary ${vary}`}, plan from ${source}`
+}
+
 export function privateApp (scenario: PrivateScenario, extra: Partial<PlanAppOptions> = {}): PlanAppOptions {
   const { policy, vary, source } = scenario
   return {
@@ -135,14 +156,16 @@ export interface HandlerCall {
   plan: Plan
 }
 
-export interface PlanApp {
+export interface PlanApp extends Address {
   app: FastifyInstance
   handlerCalls: HandlerCall[]
   // Responses the origin produced, by status.
   originStatuses: Map<number, number>
 }
 
-export async function buildPlanApp (options: PlanAppOptions): Promise<PlanApp> {
+// The app: routes gated by plan and by a feature flag, a POST-only path (GET there is a
+// method-level 405) and an open route, listening until the test ends.
+export async function buildPlanApp (t: Teardown, options: PlanAppOptions): Promise<PlanApp> {
   const app = Fastify()
   const handlerCalls: HandlerCall[] = []
   const originStatuses = new Map<number, number>()
@@ -182,14 +205,7 @@ export async function buildPlanApp (options: PlanAppOptions): Promise<PlanApp> {
     reply.header('cache-control', 'max-age=60')
     return { open: true }
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  return { app, handlerCalls, originStatuses }
-}
-
-export function portOf (app: FastifyInstance): number {
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-  return address.port
+  return { app, handlerCalls, originStatuses, ...await listen(t, app) }
 }
 
 // A small seeded generator (mulberry32), so an interleaving is the same on every run.
@@ -249,11 +265,9 @@ export function expectedAnswer (caller: Caller, gated: GatedUrl, source: PlanSou
     return { status: 200, body: { url: gated.url, plan: caller.plan, caller: own ?? null } }
   }
   if (gated.tier !== undefined && !entitled(caller.plan, { url: gated.url, route: gated.route, tier: gated.tier })) {
-    const body = { statusCode: 501, code: 'FST_TIER_REQUIRED', error: 'Not Implemented', message: `This endpoint requires the ${gated.tier} plan`, requiredTier: gated.tier }
-    return { status: 501, body }
+    return { status: 501, body: tierRequiredBody(gated.tier) }
   }
-  const body = { statusCode: 501, code: 'FST_FEATURE_DISABLED', error: 'Not Implemented', message: `Feature ${gated.feature as string} is not enabled`, feature: gated.feature }
-  return { status: 501, body }
+  return { status: 501, body: featureDisabledBody(gated.feature as string) }
 }
 
 // A short, fixed sequence in which callers of different plans take turns at the same URLs,
@@ -269,4 +283,128 @@ export function turns (source: PlanSource): Array<{ caller: Caller, gated: Gated
     ['plus', '/beta-reports'], ['free', '/beta-reports'], ['pro', '/beta-reports'], ['plus', '/beta-reports']
   ]
   return order.map(([plan, url]) => ({ caller: one.get(plan) as Caller, gated: at(url) }))
+}
+
+// Drives interleaved callers on different plans against the gated URLs through a cache,
+// and judges every response against what its caller is entitled to.
+
+export interface DriveOptions {
+  dispatcher: Dispatcher
+  origin: string
+  source: PlanSource
+  requests: number
+  seed: number
+  concurrency?: number
+  // Adds an Authorization header the app ignores to this share of requests (0..1).
+  strayAuthorization?: number
+  // The header in which the cache says what it did (nginx: X-Cache-Status).
+  cacheStatusHeader?: string
+}
+
+export interface DriveResult extends Tally {
+  // Responses that came from the origin (distinct sequence numbers) and from the cache.
+  fromOrigin: number
+  fromCache: number
+  // 501s served from the cache (to callers of the same plan, or the run fails).
+  cached501: number
+  // Where the cache's own word disagrees with the origin's sequence numbers.
+  inconsistent: string[]
+}
+
+export async function drive (options: DriveOptions): Promise<DriveResult> {
+  const random = seeded(options.seed)
+  const people = callers(options.source, 5)
+  const plan: Array<{ caller: Caller, gated: GatedUrl, headers: Record<string, string> }> = []
+  for (let i = 0; i < options.requests; i++) {
+    const caller = people[Math.floor(random() * people.length)]
+    const gated = gatedUrls[Math.floor(random() * gatedUrls.length)]
+    const headers = { ...caller.headers }
+    if (random() < (options.strayAuthorization ?? 0)) headers.authorization = `Bearer stray-${i}`
+    plan.push({ caller, gated, headers })
+  }
+  const tally = newTally()
+  const bySequence = new Map<string, { status: number, cacheStatuses: string[] }>()
+  let next = 0
+  async function worker (): Promise<void> {
+    while (next < plan.length) {
+      const { caller, gated, headers } = plan[next++]
+      const response = await options.dispatcher.request({ origin: options.origin, path: gated.url, method: 'GET', headers })
+      const text = await response.body.text()
+      const sequence = String(response.headers['x-origin-seq'])
+      const header = options.cacheStatusHeader === undefined ? undefined : response.headers[options.cacheStatusHeader]
+      const cacheStatus = typeof header === 'string' ? header : 'n/a'
+      const group = bySequence.get(sequence) ?? { status: response.statusCode, cacheStatuses: [] }
+      group.cacheStatuses.push(cacheStatus)
+      bySequence.set(sequence, group)
+      let body = {}
+      try {
+        body = JSON.parse(text)
+      } catch {}
+      judge(tally, caller, gated, { status: response.statusCode, body, cacheStatus }, options.source)
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker))
+
+  const result: DriveResult = { ...tally, fromOrigin: bySequence.size, fromCache: tally.requests - bySequence.size, cached501: 0, inconsistent: [] }
+  for (const [sequence, group] of bySequence) {
+    if (group.status === 501) result.cached501 += group.cacheStatuses.length - 1
+    if (options.cacheStatusHeader === undefined) continue
+    // One response per origin answer came from the origin; every other copy is a hit.
+    const hits = group.cacheStatuses.filter((status) => status === 'HIT').length
+    if (hits !== group.cacheStatuses.length - 1) result.inconsistent.push(`origin answer ${sequence}: ${group.cacheStatuses.join(', ')}`)
+  }
+  return result
+}
+
+// One line for the test output with every figure of a run.
+export function summary (name: string, result: DriveResult): string {
+  return `${name}: ${result.requests} requests, ${result.fromOrigin} from the origin, ${result.fromCache} from the cache ` +
+    `(${result.cached501} of them 501s); cache statuses ${JSON.stringify(result.cache)}; outcomes ${JSON.stringify(result.byOutcome)}; ` +
+    `entitled callers denied ${result.deniedEntitled.length}; unentitled callers served ${result.leakedToUnentitled.length}`
+}
+
+export interface TurnsExpected {
+  // The Cache-Control of the per-caller 501s, and of the gated routes' own 200s.
+  policy: string
+  success: string
+  vary?: string
+  lastModified?: string
+}
+
+// Callers of different plans take turns at the same URLs (see `turns`): each gets its own
+// answer with exactly the headers its outcome carries, every one from the origin. With
+// `cacheStatusHeader`, the cache's own word must say so too (a MISS each time).
+export async function takeTurns (t: Test, { origin, dispatcher }: { origin: string, dispatcher: Dispatcher }, source: PlanSource, expected: TurnsExpected, cacheStatusHeader?: string): Promise<void> {
+  const sequences = new Set<string>()
+  for (const { caller, gated } of turns(source)) {
+    const name = `${caller.id} GET ${gated.url}`
+    const response = await dispatcher.request({ origin, path: gated.url, method: 'GET', headers: caller.headers })
+    const want = expectedAnswer(caller, gated, source)
+    t.equal(response.statusCode, want.status, name)
+    t.same(await response.body.json(), want.body, name)
+    t.equal(response.headers['cache-control'], want.status === 501 ? expected.policy : expected.success, `${name}: Cache-Control`)
+    t.equal(response.headers.vary, expected.vary, `${name}: Vary`)
+    t.equal(response.headers['last-modified'], expected.lastModified, `${name}: Last-Modified`)
+    if (cacheStatusHeader !== undefined) t.equal(response.headers[cacheStatusHeader], 'MISS', `${name}: not from the cache`)
+    sequences.add(String(response.headers['x-origin-seq']))
+  }
+  t.equal(sequences.size, turns(source).length, 'every answer came from the origin')
+}
+
+// What a run through a cache in front of a correct policy shows: every caller got its own
+// answer, none came from the cache, and no handler ran for a caller below plus.
+export function assertNothingShared (t: Test, result: DriveResult, plan: PlanApp, requests: number): void {
+  t.equal(result.requests, requests)
+  t.same(result.deniedEntitled, [], 'no entitled caller got anything but its own 200')
+  t.same(result.leakedToUnentitled, [], 'no caller without the plan or flag got a 200')
+  t.equal(result.fromCache, 0, 'nothing came from the cache')
+  t.same(result.inconsistent, [])
+  t.notOk(plan.handlerCalls.some((call) => call.plan === 'anonymous' || call.plan === 'free'), 'no handler ran for a caller below plus')
+}
+
+// What a control run (a policy rewritten to leak) must show: the cache served stored 501s,
+// some of them to callers entitled to the 200.
+export function assertLeakCaught (t: Test, result: DriveResult): void {
+  t.ok(result.cached501 > 0, `the cache served stored 501s (${result.cached501})`)
+  t.ok(result.deniedEntitled.length > 0, `entitled callers got another caller's 501 (${result.deniedEntitled.length})`)
 }
