@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
+import { test } from 'tap'
 
 // nginx as a caching reverse proxy in front of a test app, started by the test itself with
 // its own configuration, prefix, pid file, logs and cache in a temporary directory, on a
@@ -21,21 +22,17 @@ export function findNginx (): string | undefined {
   return undefined
 }
 
-interface SkipOrFail {
-  fail: (message: string) => unknown
-  skip: (message: string) => unknown
-}
-
 // A machine without nginx may skip these tests, and says why: the one skip in the suite,
 // because a developer's machine may lack a system package that npm cannot install. CI sets
-// REQUIRE_NGINX=1 (and installs nginx), so there a missing binary fails the run.
-export function nginxOrReport (t: SkipOrFail): string | undefined {
+// REQUIRE_NGINX=1 (and installs nginx), so there a missing binary fails the run. Without
+// nginx this adds that skip (named `skipped`) or that failure to the file's tests.
+export function nginxOrReport (skipped: string): string | undefined {
   const binary = findNginx()
   if (binary !== undefined) return binary
   const where = process.env.NGINX_BIN !== undefined ? `NGINX_BIN (${process.env.NGINX_BIN})` : '/usr/sbin/nginx or on PATH'
   const reason = `nginx was not found at ${where} (Debian: apt-get install nginx-light)`
-  if (process.env.REQUIRE_NGINX === '1') t.fail(`${reason}; REQUIRE_NGINX=1 makes this a failure`)
-  else t.skip(`${reason}; skipped because REQUIRE_NGINX is not 1`)
+  if (process.env.REQUIRE_NGINX === '1') test('nginx is required here', async (t) => { t.fail(`${reason}; REQUIRE_NGINX=1 makes this a failure`) })
+  else test(skipped, { skip: `${reason}; skipped because REQUIRE_NGINX is not 1` }, async () => {})
   return undefined
 }
 

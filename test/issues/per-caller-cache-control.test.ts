@@ -108,10 +108,7 @@ test('a cacheControl value with a character a header cannot carry fails at start
   }
 })
 
-const binary = nginxOrReport({
-  fail: (reason) => test('nginx is required here', async (t) => { t.fail(reason) }),
-  skip: (reason) => test('the nginx check of this regression', { skip: reason }, async () => {})
-})
+const binary = nginxOrReport('the nginx check of this regression')
 
 if (binary !== undefined) {
   test('behind nginx, with Last-Modified on every response, the default per-caller answers are never served from the cache', async (t) => {

@@ -73,10 +73,7 @@ test('through undici\'s shared cache, a later plain GET gets the 200', async (t)
   }
 })
 
-const binary = nginxOrReport({
-  fail: (reason) => test('nginx is required here', async (t) => { t.fail(reason) }),
-  skip: (reason) => test('nginx cache tests', { skip: reason }, async () => {})
-})
+const binary = nginxOrReport('nginx cache tests')
 
 if (binary !== undefined) {
   test('through nginx, a later plain GET gets the 200', async (t) => {

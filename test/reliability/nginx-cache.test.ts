@@ -13,10 +13,7 @@ import { assertLeakCaught, assertNothingShared, buildPlanApp, dayOld, drive, pri
 // Cache-Control keeps a per-caller answer out of the cache, and no option of the plugin
 // lets it say anything that nginx would store.
 
-const binary = nginxOrReport({
-  fail: (reason) => test('nginx is required here', async (t) => { t.fail(reason) }),
-  skip: (reason) => test('nginx cache tests', { skip: reason }, async () => {})
-})
+const binary = nginxOrReport('nginx cache tests')
 
 const storeEverything: CacheConfig = { extra: 'proxy_cache_valid any 10m;' }
 
