@@ -2,6 +2,7 @@ import { METHODS, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { errors } from './errors'
+import { recordRefusedMethod } from './decisions'
 import { fastifyDefaultClientErrorHandler, responseHolding } from './fastify-internals'
 import { normalizeOptions, type Settings } from './options'
 
@@ -136,9 +137,7 @@ function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: 
     return
   }
   const settings = settingsByInstance.get(instance) ?? defaultSettings
-  if (settings.logLevel !== 'silent') {
-    instance.log[settings.logLevel]({ notImplemented: { code: 'FST_METHOD_NOT_IMPLEMENTED', statusCode: 501, method } }, `Method ${method} is not implemented by this server`)
-  }
+  recordRefusedMethod(instance.log, settings.logLevel, method)
   socket.end(notImplementedResponse(method, settings.cacheControl.FST_METHOD_NOT_IMPLEMENTED), () => socket.destroy())
 }
 

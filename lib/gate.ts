@@ -3,9 +3,9 @@ import { errors } from './errors'
 import type { Settings } from './options'
 import type { RouteGate } from './route-gate'
 import { outcomeHeaders, sendError, type Headers } from './respond'
-import { logDecision, logUnavailable } from './log'
+import { recordDecision, recordUnavailable, resolverChannel, type ResolverCall } from './decisions'
 import { shapeOf } from './describe'
-import { settle } from './with-timeout'
+import { settle, TimeoutError } from './with-timeout'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
@@ -18,7 +18,7 @@ export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequ
   const headers = outcomeHeaders(settings, 'FST_ENDPOINT_NOT_IMPLEMENTED')
   return function endpointNotImplemented (request, reply) {
     const error = new errors.FST_ENDPOINT_NOT_IMPLEMENTED(request.method, request.routeOptions.url)
-    logDecision(reply, settings.logLevel, error)
+    recordDecision(reply, settings.logLevel, error)
     sendError(reply, error, headers)
   }
 }
@@ -41,7 +41,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
 
   function unavailable (reply: FastifyReply, cause: unknown): void {
     const error = new errors.FST_TIER_UNAVAILABLE()
-    logUnavailable(reply, error, cause)
+    recordUnavailable(reply, error, cause)
     sendError(reply, error, unavailableHeaders)
   }
 
@@ -61,15 +61,38 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
     error.statusCode = settings.tierRequiredStatus
     if (settings.exposeRequiredTier) error.requiredTier = requiredTier
     else error.message = hiddenTierMessage
-    logDecision(reply, logLevel, error, { tierHeld: held, tierRequired: requiredTier })
+    recordDecision(reply, logLevel, error, { tierHeld: held, tierRequired: requiredTier })
     sendError(reply, error, tierHeaders)
   }
 
   function featureOff (reply: FastifyReply): void {
     const error = new errors.FST_FEATURE_DISABLED(feature)
     error.feature = feature
-    logDecision(reply, logLevel, error)
+    recordDecision(reply, logLevel, error)
     sendError(reply, error, featureHeaders)
+  }
+
+  // Calls a resolver or flag source and hands its answer on; whatever it throws, rejects
+  // with or takes too long over is a 503. Its latency goes to the `resolver` channel, and
+  // is measured only while someone listens there.
+  function ask (source: ResolverCall['source'], call: () => unknown, request: FastifyRequest, reply: FastifyReply, onValue: (value: unknown) => void): void {
+    const onError = (error: unknown): void => unavailable(reply, error)
+    const onCrash = (crash: unknown): void => failClosed(reply, crash)
+    if (!resolverChannel.hasSubscribers) {
+      settle(call, resolverTimeout, onValue, onError, onCrash)
+      return
+    }
+    const started = performance.now()
+    const report = (outcome: ResolverCall['outcome']): void => {
+      resolverChannel.publish({ request, source, route: request.routeOptions.url as string, duration: performance.now() - started, outcome } satisfies ResolverCall)
+    }
+    settle(call, resolverTimeout, (value) => {
+      report('answered')
+      onValue(value)
+    }, (error) => {
+      report(error instanceof TimeoutError ? 'timed out' : 'failed')
+      onError(error)
+    }, onCrash)
   }
 
   function checkFeature (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -77,17 +100,11 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       done()
       return
     }
-    settle(
-      () => isFeatureEnabled(feature, request),
-      resolverTimeout,
-      (enabled) => {
-        if (enabled === true) done()
-        else if (enabled === false) featureOff(reply)
-        else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${shapeOf(enabled)}, not a boolean`))
-      },
-      (error) => unavailable(reply, error),
-      (crash) => failClosed(reply, crash)
-    )
+    ask('isFeatureEnabled', () => isFeatureEnabled(feature, request), request, reply, (enabled) => {
+      if (enabled === true) done()
+      else if (enabled === false) featureOff(reply)
+      else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${shapeOf(enabled)}, not a boolean`))
+    })
   }
 
   function afterTier (held: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -114,13 +131,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
         checkFeature(request, reply, done)
         return
       }
-      settle(
-        () => resolveTier(request),
-        resolverTimeout,
-        (held) => afterTier(held, request, reply, done),
-        (error) => unavailable(reply, error),
-        (crash) => failClosed(reply, crash)
-      )
+      ask('resolveTier', () => resolveTier(request), request, reply, (held) => afterTier(held, request, reply, done))
     } catch (crash) {
       failClosed(reply, crash)
     }

@@ -12,6 +12,8 @@ import { recordRoute, type RouteRecord } from './route-catalog'
 import { markUnbuilt, unbuiltConstraintStrategy } from './unbuilt-routes'
 import { clientErrorHandler, rememberSettings } from './client-error'
 import { openFeatureFlags } from './openfeature'
+import { openTelemetryMetrics } from './opentelemetry'
+import { decisionChannelName, resolverChannelName } from './decisions'
 import { errors } from './errors'
 import { schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
@@ -85,5 +87,7 @@ module.exports.notImplemented = plugin
 module.exports.fastifyNotImplemented = plugin
 module.exports.clientErrorHandler = clientErrorHandler
 module.exports.openFeatureFlags = openFeatureFlags
+module.exports.openTelemetryMetrics = openTelemetryMetrics
+module.exports.diagnosticsChannels = Object.freeze({ decision: decisionChannelName, resolver: resolverChannelName })
 module.exports.errors = errors
 module.exports.schemas = schemas

@@ -5,7 +5,7 @@ import { isWholePathCapture } from './catch-all'
 import { compareMethods, sortedMethods, type MethodTable } from './method-table'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
-import { logDecision } from './log'
+import { recordDecision, recordOptions } from './decisions'
 
 interface AllowAnswer {
   allow: readonly string[]
@@ -69,7 +69,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
   }
 
   function answer (reply: FastifyReply, error: PluginError, headers: Headers): void {
-    logDecision(reply, settings.logLevel, error)
+    recordDecision(reply, settings.logLevel, error)
     sendError(reply, error, headers)
   }
 
@@ -101,6 +101,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
     }
     if (url === '*' && method === 'OPTIONS' && answersOptions) {
       // `OPTIONS *` asks about the server as a whole (RFC 9110 §9.3.7).
+      recordOptions(request)
       sendNoContent(reply, withAllow(optionsHeaders, serverAllow))
       return
     }
@@ -120,6 +121,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
     }
     const answer405 = allowAnswerFor(here.methods)
     if (method === 'OPTIONS' && answersOptions) {
+      recordOptions(request)
       sendNoContent(reply, answer405.optionsHeaders)
       return
     }

@@ -7,7 +7,7 @@ import notImplemented = require('..')
 
 const root = resolve(__dirname, '..')
 
-const exportNames = ['clientErrorHandler', 'default', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'schemas']
+const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'schemas']
 
 // What types/index.d.ts promises for each code: the status, and the body fields beyond
 // Fastify's error shape (required, and optional).

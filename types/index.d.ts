@@ -213,6 +213,51 @@ declare namespace fastifyNotImplemented {
    */
   export function openFeatureFlags (client: OpenFeatureClientLike, options?: OpenFeatureFlagsOptions): IsFeatureEnabled
 
+  /** The message on the `fastify-not-implemented:decision` diagnostics channel: one per answer the plugin makes. */
+  export interface DecisionMessage {
+    /** Fastify's request; `null` for the `clientErrorHandler`'s 501, made before Fastify saw a request. */
+    request: FastifyRequest | null
+    /** The outcome: an error code, or `OPTIONS` for the 204 answer. */
+    code: Outcome
+    statusCode: number
+    method: string
+    /** The matched route's URL template; `null` on the not-found path. */
+    route: string | null
+    tierRequired?: string
+    tierHeld?: string | null
+    feature?: string
+  }
+
+  /** The message on the `fastify-not-implemented:resolver` channel: one per call of `resolveTier` or `isFeatureEnabled`. */
+  export interface ResolverCallMessage {
+    request: FastifyRequest
+    source: 'resolveTier' | 'isFeatureEnabled'
+    route: string
+    /** Milliseconds from the call to its answer, its failure or the timeout. */
+    duration: number
+    outcome: 'answered' | 'failed' | 'timed out'
+  }
+
+  /** The names of the plugin's diagnostics channels. */
+  export const diagnosticsChannels: {
+    readonly decision: 'fastify-not-implemented:decision'
+    readonly resolver: 'fastify-not-implemented:resolver'
+  }
+
+  /** The part of an OpenTelemetry `Meter` (@opentelemetry/api) that `openTelemetryMetrics` uses. */
+  export interface MeterLike {
+    createCounter (name: string, options?: { description?: string, unit?: string }): { add (value: number, attributes?: Record<string, string | number>): void }
+    createHistogram (name: string, options?: { description?: string, unit?: string, advice?: { explicitBucketBoundaries?: number[] } }): { record (value: number, attributes?: Record<string, string | number>): void }
+  }
+
+  /**
+   * Records the plugin's decisions on `meter`: the counter `fastify_not_implemented.answers`
+   * (attributes `code`, `http.request.method`, `http.response.status_code`, `http.route`) and
+   * the histogram `fastify_not_implemented.resolver.duration` (seconds). Returns the function
+   * that stops recording.
+   */
+  export function openTelemetryMetrics (meter: MeterLike): () => void
+
   export const notImplemented: FastifyNotImplemented
   export const fastifyNotImplemented: FastifyNotImplemented
   export { fastifyNotImplemented as default }

@@ -1,3 +1,4 @@
+import { metrics } from '@opentelemetry/api'
 import fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify'
 import type { Socket } from 'node:net'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
@@ -14,6 +15,7 @@ import notImplemented, {
   openFeatureFlags,
   type FastifyNotImplementedOptions,
   type CapabilityMatrix,
+  type DecisionMessage,
   type ErrorCode,
   type IsFeatureEnabled,
   type Outcome,
@@ -273,3 +275,11 @@ expectError(openFeatureFlags({ getBooleanDetails: async (_key: string) => ({ val
 expectError(openFeatureFlags({ getBooleanValue: async (_key: string, defaultValue: boolean) => defaultValue }))
 expectError(openFeatureFlags({}))
 expectError(openFeatureFlags(OpenFeature.getClient(), { context: 'user' }))
+
+// Observability: the channel names, the messages, and a real OpenTelemetry Meter.
+expectType<'fastify-not-implemented:decision'>(notImplemented.diagnosticsChannels.decision)
+expectType<() => void>(notImplemented.openTelemetryMetrics(metrics.getMeter('api')))
+expectError(notImplemented.openTelemetryMetrics({}))
+declare const decision: DecisionMessage
+expectType<string | null>(decision.route)
+expectType<Outcome>(decision.code)
