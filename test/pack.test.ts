@@ -68,7 +68,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 const cliManifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as Manifest
 // What the plugin brings into an app beside Fastify: nothing that only the tool needs.
 const pluginDependencies = ['@fastify/error', '@sinclair/typebox', 'fastify-plugin']
-const exportNames = ['clientErrorHandler', 'default', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'schemas']
+const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'schemas']
 const codes = [
   'FST_METHOD_NOT_IMPLEMENTED',
   'FST_METHOD_NOT_ALLOWED',
@@ -312,7 +312,8 @@ test('the plugin\'s npm tarball works from CommonJS, ES modules and TypeScript, 
   t.test('the plugin depends on @fastify/error, @sinclair/typebox and fastify-plugin alone', async (t) => {
     const published = JSON.parse(readFileSync(join(installedPackage, 'package.json'), 'utf8')) as Manifest
     t.same(Object.keys(published.dependencies ?? {}).sort(), pluginDependencies, 'the tarball\'s dependencies')
-    t.same(Object.keys(published.peerDependencies ?? {}), ['fastify'], 'and Fastify, which the app has')
+    t.same(Object.keys(published.peerDependencies ?? {}), ['fastify', '@opentelemetry/api'], 'and Fastify, which the app has, and the OpenTelemetry API')
+    t.same(published.peerDependenciesMeta, { '@opentelemetry/api': { optional: true } }, 'which is optional: openTelemetryMetrics alone uses it, given a meter')
     t.notOk(published.bin, 'no command: that is fastify-not-implemented-cli')
     // What `npm i` of the tarball adds to an app that has Fastify: the plugin and what Fastify lacks.
     const withFastify = Object.keys(lockfileFor({ fastify: versionOf('fastify') }, []).packages)
