@@ -1,3 +1,4 @@
+import { unescape } from 'node:querystring'
 import type { CapabilityMatrix, CapabilityMethod } from 'fastify-not-implemented'
 import { X_FEATURE, X_NOT_IMPLEMENTED, X_TIER } from './extensions'
 import type { App } from './load-app'
@@ -172,10 +173,11 @@ function escapeRegExp (text: string): string {
 // The concrete paths a route pattern may serve, to name the route the router sent a URL to.
 // Looser than the router (any case, a trailing slash): it only picks among routes whose
 // captures have the names the router gave.
+// Each parameter of the route, a group of its own, in the order of the route's names.
 function routePattern (path: string): RegExp {
   const source = routeShape(path).split(/(\{\}|\*)/).map((part) => {
-    if (part === '{}') return '[^/]+'
-    if (part === '*') return '.*'
+    if (part === '{}') return '([^/]+)'
+    if (part === '*') return '(.*)'
     return escapeRegExp(part)
   }).join('')
   return new RegExp(`^${source}/?$`, 'i')
@@ -222,11 +224,17 @@ function appMethods (matrix: CapabilityMatrix): AppMethod[] {
 
 // The listed route the router sent `url` to, with `params`; undefined for a route the
 // capability matrix does not list.
+// Of the routes with the parameters the router bound, the one that binds them to the same
+// values: `/*` and `/files/*` both match /files/readme.txt, and only one captures `readme.txt`.
 function routedTo (methods: readonly AppMethod[], method: string, url: string, params: Params): AppMethod | undefined {
   const path = url.replace(/\/{2,}/g, '/')
-  const keys = Object.keys(params).join('/')
-  return methods.find((candidate) => candidate.method === method &&
-    routeParts(candidate.path).names.join('/') === keys && routePattern(candidate.path).test(path))
+  const keys = Object.keys(params)
+  const values = Object.values(params)
+  return methods.find((candidate) => {
+    if (candidate.method !== method || routeParts(candidate.path).names.join('/') !== keys.join('/')) return false
+    const match = routePattern(candidate.path).exec(path)
+    return match !== null && match.slice(1).every((captured, i) => unescape(captured) === values[i])
+  })
 }
 
 function compareAnnotation (found: AppMethod, operation: SpecOperation, path: string, out: Disagreement[]): void {
