@@ -165,7 +165,7 @@ test('schemas: TypeBox 0.34 and TypeBox 1.x check bodies against them alike', as
   const { Value: ValueZero } = await import('@sinclair/typebox/value')
   const { Value: ValueOne } = await import('typebox/value')
   const lines = { '@sinclair/typebox 0.34': ValueZero, 'typebox 1.x': ValueOne }
-  for (const [line, Value] of Object.entries(lines)) {
+  for (const [line, Value] of Object.entries(lines) as Array<[string, { Check: (schema: unknown, value: unknown) => boolean }]>) {
     for (const code of codes) {
       const schema = notImplemented.schemas[code]
       t.ok(Value.Check(schema, sampleBody(code)), `${line}: ${code} accepts its body`)

@@ -22,7 +22,7 @@ test('the root instance is told from an encapsulated one', async (t) => {
   })
   t.ok(seenInChild)
   await app.register(notImplemented)
-  await t.resolves(app.ready(), 'at the root it is accepted')
+  await t.resolves(Promise.resolve(app.ready()), 'at the root it is accepted')
 })
 
 test('printRoutes() says "(empty tree)" for an app with no routes, and one line per path otherwise', async (t) => {

@@ -24,7 +24,7 @@ test('@fastify/cors registered first: the app does not start, and the error says
   app.register(notImplemented)
   // Its `OPTIONS *` route is declared before the plugin loads; the plugin cannot read its
   // config, so it refuses rather than guess that no route before it is gated.
-  await t.rejects(app.ready(), {
+  await t.rejects(Promise.resolve(app.ready()), {
     message: /^fastify-not-implemented: 1 route\(s\) were declared before the plugin loaded, .*: \* \(OPTIONS\)\. .*such as @fastify\/cors.*`await app\.register\(notImplemented, options\)`/
   })
 })

@@ -205,7 +205,7 @@ test('a route declared before the plugin stops the app from starting, with swagg
   await app.register(swagger, { openapi: {} })
   app.get('/early', { config: { tier: 'plus' } }, async () => ({}))
   app.register(notImplemented, gating)
-  await t.rejects(app.ready(), { message: /^fastify-not-implemented: 1 route\(s\) were declared before the plugin loaded, .*\/early \(GET, HEAD\)/ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /^fastify-not-implemented: 1 route\(s\) were declared before the plugin loaded, .*\/early \(GET, HEAD\)/ })
 })
 
 test('a refResolver can name the components after their codes, as the README shows', async (t) => {

@@ -104,5 +104,5 @@ for (const kind of ['sync', 'async'] as const) {
 test('a cacheControl value with a character no header may carry is refused at start-up', async (t) => {
   const app = Fastify()
   app.register(notImplemented, { cacheControl: { FST_METHOD_NOT_ALLOWED: 'max-age=60 — one minute' } })
-  await t.rejects(app.ready(), { name: 'TypeError', message: /^fastify-not-implemented: option "cacheControl.FST_METHOD_NOT_ALLOWED" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false, got "max-age=60 — one minute"$/ })
+  await t.rejects(Promise.resolve(app.ready()), { name: 'TypeError', message: /^fastify-not-implemented: option "cacheControl.FST_METHOD_NOT_ALLOWED" must be a Cache-Control value \(visible ASCII, spaces and tabs\) or false, got "max-age=60 — one minute"$/ })
 })

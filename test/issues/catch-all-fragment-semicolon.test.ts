@@ -12,7 +12,7 @@ import { head, listen, rawExchange } from '../helpers/http'
 for (const catchAll of ['OPTIONS * (cors)', 'GET /*'] as const) {
   for (const useSemicolonDelimiter of [false, true]) {
     test(`${catchAll}, useSemicolonDelimiter ${useSemicolonDelimiter}: an unrouted path keeps its 404 with a fragment or a ;param`, async (t) => {
-      const app = Fastify({ routerOptions: { useSemicolonDelimiter } })
+      const app = Fastify({ routerOptions: { useSemicolonDelimiter } as object })
       await app.register(notImplemented)
       if (catchAll === 'GET /*') app.get('/*', async () => 'everything')
       else await app.register(cors)
@@ -32,7 +32,7 @@ for (const catchAll of ['OPTIONS * (cors)', 'GET /*'] as const) {
 }
 
 test('with useSemicolonDelimiter, a ;param on a routed path still gets its 405', async (t) => {
-  const app = Fastify({ routerOptions: { useSemicolonDelimiter: true } })
+  const app = Fastify({ routerOptions: { useSemicolonDelimiter: true } as object })
   await app.register(notImplemented)
   await app.register(cors)
   app.get('/users', async () => [])

@@ -21,7 +21,7 @@ test('a later onRoute hook that assigns route.onRequest stops the app, naming th
   await app.register(laterPlugin((route) => { route.onRequest = [(_request, _reply, done) => { timing(); done() }] }))
   app.get('/reports', { config: { tier: 'plus' } }, async () => 'paid')
   app.get('/open', async () => 'open')
-  await t.rejects(app.ready(), {
+  await t.rejects(Promise.resolve(app.ready()), {
     message: 'fastify-not-implemented: 2 route(s) would not be gated as their config asks: GET /reports (the plugin\'s onRequest hook was removed); HEAD /reports (the plugin\'s onRequest hook was removed). ' +
       'A plugin registered after this one changed them in its onRoute hook; it must append to route.onRequest (and add to route.constraints) rather than assign them, and leave config.tier, config.feature and config.implemented to the route\'s declaration'
   })
@@ -32,7 +32,7 @@ test('a later onRoute hook that assigns route.constraints on an unbuilt route st
   await app.register(notImplemented, options)
   await app.register(laterPlugin((route) => { route.constraints = { host: 'api.example' } }))
   app.declareRoute({ method: 'POST', url: '/reports' })
-  await t.rejects(app.ready(), { message: /^fastify-not-implemented: 1 route\(s\) would not be gated as their config asks: POST \/reports \(the plugin's constraint on an unbuilt route was removed\)\./ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /^fastify-not-implemented: 1 route\(s\) would not be gated as their config asks: POST \/reports \(the plugin's constraint on an unbuilt route was removed\)\./ })
 })
 
 test('a later onRoute hook that sets config.tier stops the app, naming the route', async (t) => {
@@ -42,7 +42,7 @@ test('a later onRoute hook that sets config.tier stops the app, naming the route
     if (route.url.startsWith('/admin')) route.config = { ...route.config, tier: 'plus' }
   }))
   app.get('/admin/stats', async () => 'paid')
-  await t.rejects(app.ready(), { message: /^fastify-not-implemented: 2 route\(s\) would not be gated as their config asks: GET \/admin\/stats \(its config changed after the plugin read it\); HEAD \/admin\/stats/ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /^fastify-not-implemented: 2 route\(s\) would not be gated as their config asks: GET \/admin\/stats \(its config changed after the plugin read it\); HEAD \/admin\/stats/ })
 })
 
 test('a later onRoute hook that sets a bad tier is refused like a bad declaration', async (t) => {
@@ -50,7 +50,7 @@ test('a later onRoute hook that sets a bad tier is refused like a bad declaratio
   await app.register(notImplemented, options)
   await app.register(laterPlugin((route) => { route.config = { ...route.config, tier: 'gold' } }))
   app.get('/x', async () => 'x')
-  await t.rejects(app.ready(), { message: /route GET \/x: config.tier "gold" is not one of the tiers: free, plus/ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /route GET \/x: config.tier "gold" is not one of the tiers: free, plus/ })
 })
 
 test('a later plugin that appends its hook and leaves config alone changes nothing', async (t) => {

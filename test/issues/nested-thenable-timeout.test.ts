@@ -19,7 +19,8 @@ for (const [label, resolveTier] of thenables) {
     holdEventLoop(t)
     const app = Fastify()
     const handler = counted(() => 'never')
-    await app.register(notImplemented, { tiers, resolveTier, resolverTimeout: 200 })
+    // A thenable is what a resolver may return; the types ask for a promise.
+    await app.register(notImplemented, { tiers, resolveTier: resolveTier as () => Promise<string>, resolverTimeout: 200 })
     app.get('/plus', { config: { tier: 'plus' } }, async () => handler())
     const started = Date.now()
     const res = await app.inject({ url: '/plus' })
@@ -36,7 +37,7 @@ test('a thenable that resolves with a promise settling in time is followed', asy
   await app.register(notImplemented, {
     tiers,
     resolverTimeout: 500,
-    resolveTier: () => ({ then (resolve: (value: unknown) => void) { resolve(later(20, 'plus')) } }) as unknown as PromiseLike<string>
+    resolveTier: () => ({ then (resolve: (value: unknown) => void) { resolve(later(20, 'plus')) } }) as unknown as Promise<string>
   })
   app.get('/plus', { config: { tier: 'plus' } }, async () => 'in')
   t.equal((await app.inject({ url: '/plus' })).body, 'in')

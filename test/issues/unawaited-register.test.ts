@@ -17,14 +17,14 @@ test('a gated route declared after a register() that was not awaited stops the a
   t.equal((error as Error).message,
     'fastify-not-implemented: 1 route(s) were declared before the plugin loaded, so their tier, feature and implemented config would not be enforced and their methods would be missing from 405 and 501 answers: /reports (GET, HEAD, POST). ' +
     'A `register()` without `await`, or a plugin that adds routes (such as @fastify/cors) registered first, does this; register it once, at the root, before any route: `await app.register(notImplemented, options)` on the instance `Fastify()` returned')
-  await t.rejects(app.listen({ port: 0 }), 'nor does it listen')
+  await t.rejects(Promise.resolve(app.listen({ port: 0 })), 'nor does it listen')
 })
 
 test('declareRoute is not there before the plugin has loaded', async (t) => {
   const app = Fastify()
   app.register(notImplemented, options)
   t.throws(() => (app as unknown as { declareRoute: (route: unknown) => void }).declareRoute({ method: 'GET', url: '/later' }), TypeError)
-  await t.resolves(app.ready(), 'nothing was declared, so the app starts')
+  await t.resolves(Promise.resolve(app.ready()), 'nothing was declared, so the app starts')
 })
 
 test('routes declared by a plugin registered before it stop the app too', async (t) => {
@@ -33,7 +33,7 @@ test('routes declared by a plugin registered before it stop the app too', async 
     child.get('/early', async () => 'early')
   }, { prefix: '/v1' })
   app.register(notImplemented, options)
-  await t.rejects(app.ready(), { message: /1 route\(s\) were declared before the plugin loaded, .*: \/v1\/early \(GET, HEAD\)\./ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /1 route\(s\) were declared before the plugin loaded, .*: \/v1\/early \(GET, HEAD\)\./ })
 })
 
 test('the same app with the register() awaited starts and gates', async (t) => {
