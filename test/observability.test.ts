@@ -6,8 +6,15 @@ import { metrics } from '@opentelemetry/api'
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import notImplemented = require('..')
 import { listen } from './helpers/http'
+import type { Decision, ResolverCall } from '../lib/decisions'
 
 const { diagnosticsChannels, openTelemetryMetrics } = notImplemented
+
+// The messages are declared twice: in lib/decisions.ts, which makes them, and in the public
+// types, which readers see. npm test type-checks this file, so the two cannot drift apart.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
+export const decisionTypesAgree: Equal<Decision, notImplemented.DecisionMessage> = true
+export const resolverCallTypesAgree: Equal<ResolverCall, notImplemented.ResolverCallMessage> = true
 
 // An app with one route for each kind of answer the plugin makes.
 async function build (): Promise<FastifyInstance> {
