@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
-import type { CapabilityCollector } from './capabilities'
+import type { CapabilityCollector, CapabilityMatrix } from './capabilities'
 import type { Settings } from './options'
 
 // A client holding the last matrix revalidates it every time and gets a bodiless 304 while
@@ -27,13 +27,16 @@ export function buildCapabilitiesRoute (
 ): RouteOptions {
   const gated = route.config.tier !== undefined || route.config.feature !== undefined
   const cacheControl = gated ? gatedCapabilitiesCacheControl : capabilitiesCacheControl
-  // Built on the first request: the matrix is final once the app is ready.
-  let body: string | undefined
+  // Built on the first request, once the app is ready, and again when a sunset passes and
+  // the collector makes a new matrix.
+  let shown: CapabilityMatrix | undefined
+  let body = ''
   let etag = ''
 
   function serveCapabilities (request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    if (body === undefined) {
-      const matrix = collector.current()
+    const matrix = collector.current()
+    if (matrix !== shown) {
+      shown = matrix
       body = JSON.stringify(matrix)
       etag = `"${matrix.digest}"`
     }

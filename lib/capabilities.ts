@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { RouteRecord } from './route-catalog'
 import { compareMethods } from './method-table'
 import { isRootCatchAll } from './catch-all'
+import type { Clock } from './options'
 
 // One method that answers at one path, with what it asks of the caller.
 export interface CapabilityMethod {
@@ -14,6 +15,11 @@ export interface CapabilityMethod {
   versions?: string[]
   // The route's schema says `hide: true`: it is left out of the OpenAPI document.
   hidden?: true
+  // `config.deprecation`: when it was deprecated, and its sunset (ISO 8601).
+  deprecation?: string
+  sunset?: string
+  // Retired: `gone: true`, or its sunset has passed. It answers 410 FST_ENDPOINT_GONE.
+  gone?: true
 }
 
 export interface CapabilityRoute {
@@ -35,6 +41,9 @@ export interface Seen {
   feature: string | undefined
   version: string | undefined
   hidden: boolean
+  deprecation: string | undefined
+  sunset: string | undefined
+  gone: boolean
 }
 
 // JSON with every object's keys sorted, so equal values always give equal text.
@@ -60,7 +69,7 @@ function byText (a: string, b: string): number {
 // What one method at one path asks of the caller, versions aside: the entries of a method
 // that differ only by version merge into one entry listing them.
 function gateKey (seen: Seen): string {
-  return canonicalJson([seen.implemented, seen.tier ?? null, seen.feature ?? null, seen.version !== undefined, seen.hidden])
+  return canonicalJson([seen.implemented, seen.tier ?? null, seen.feature ?? null, seen.version !== undefined, seen.hidden, seen.deprecation ?? null, seen.sunset ?? null, seen.gone])
 }
 
 function methodEntry (first: Seen, versions: ReadonlySet<string>): CapabilityMethod {
@@ -69,6 +78,9 @@ function methodEntry (first: Seen, versions: ReadonlySet<string>): CapabilityMet
   if (first.feature !== undefined) entry.feature = first.feature
   if (first.version !== undefined) entry.versions = [...versions].sort(byText)
   if (first.hidden) entry.hidden = true
+  if (first.deprecation !== undefined) entry.deprecation = first.deprecation
+  if (first.sunset !== undefined) entry.sunset = first.sunset
+  if (first.gone) entry.gone = true
   return entry
 }
 
@@ -107,12 +119,14 @@ export function buildMatrix (seen: readonly Seen[], autoOptions: boolean): Capab
 }
 
 // Builds the matrix from the route catalog on first use once the app is ready, when the
-// catalog can no longer change; the same matrix every call after that.
+// catalog can no longer change; the same matrix every call after that, until a route's
+// sunset passes and the route is gone.
 export class CapabilityCollector {
   private matrix: CapabilityMatrix | undefined
+  private validUntil = Infinity
   private records: readonly RouteRecord[] | undefined
 
-  constructor (private readonly autoOptions: boolean) {}
+  constructor (private readonly autoOptions: boolean, private readonly now: Clock) {}
 
   seal (records: readonly RouteRecord[]): void {
     this.records = records
@@ -122,7 +136,16 @@ export class CapabilityCollector {
     if (this.records === undefined) {
       throw new Error('fastify-not-implemented: capabilities() is available once the app is ready; call it after `await fastify.ready()`')
     }
-    if (this.matrix === undefined) this.matrix = buildMatrix(this.records.filter((record) => record.described).flatMap(seenOf), this.autoOptions)
+    const at = this.now()
+    if (this.matrix === undefined || at >= this.validUntil) {
+      const described = this.records.filter((record) => record.described)
+      this.matrix = buildMatrix(described.flatMap((record) => seenOf(record, at)), this.autoOptions)
+      this.validUntil = Infinity
+      for (const { lifecycle } of described) {
+        const sunset = lifecycle?.sunset
+        if (sunset !== undefined && sunset > at && sunset < this.validUntil) this.validUntil = sunset
+      }
+    }
     return this.matrix
   }
 
@@ -132,6 +155,13 @@ export class CapabilityCollector {
   }
 }
 
-function seenOf ({ url, methods, built, gate, version, hidden }: RouteRecord): Seen[] {
-  return methods.map((method) => ({ path: url, method, implemented: built, tier: gate?.tier, feature: gate?.feature, version, hidden }))
+function isoOf (time: number | undefined): string | undefined {
+  return time === undefined ? undefined : new Date(time).toISOString()
+}
+
+function seenOf ({ url, methods, built, gate, version, hidden, lifecycle }: RouteRecord, at: number): Seen[] {
+  const gone = lifecycle !== undefined && (lifecycle.gone || (lifecycle.sunset !== undefined && lifecycle.sunset <= at))
+  const deprecation = isoOf(lifecycle?.deprecation)
+  const sunset = isoOf(lifecycle?.sunset)
+  return methods.map((method) => ({ path: url, method, implemented: built, tier: gate?.tier, feature: gate?.feature, version, hidden, deprecation, sunset, gone }))
 }

@@ -1,26 +1,35 @@
 import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
 import { describeRoute, readRouteGate, sameGate } from './route-gate'
-import { isMarkedUnbuilt } from './unbuilt-routes'
+import { readLifecycle, sameLifecycle } from './lifecycle'
+import { constraintOf } from './unbuilt-routes'
+
+// Why a route would not be gated (or retired) as its config asks, or undefined.
+function brokenGate ({ route, gate, lifecycle, hooks }: RouteRecord, settings: Settings): string | undefined {
+  if (!sameGate(gate, readRouteGate(route, settings)) || !sameLifecycle(lifecycle, readLifecycle(route))) {
+    return 'its config changed after the plugin read it'
+  }
+  const onRequest = [route.onRequest].flat()
+  if (!hooks.onRequest.every((hook) => onRequest.includes(hook as never))) return 'the plugin\'s onRequest hook was removed'
+  if (hooks.onSend !== undefined && ![route.onSend].flat().includes(hooks.onSend as never)) return 'the plugin\'s onSend hook was removed'
+  if (hooks.constraint !== undefined && constraintOf(route) !== hooks.constraint) {
+    return gate !== undefined && !gate.implemented ? 'the plugin\'s constraint on an unbuilt route was removed' : 'the plugin\'s constraint on a retired or retiring route was removed'
+  }
+  return undefined
+}
 
 // A plugin registered after this one sees each route after the plugin did, in its own
 // onRoute hook, and may undo the gate: assign `route.onRequest = [...]` instead of
 // appending, or set `config.tier` itself. So each route is read again once the app is
-// ready, and the app does not start where the final config asks for a gate the route does
-// not carry.
+// ready, and the app does not start where the final config asks for a gate (or a life
+// cycle) the route does not carry.
 export function verifyGates (records: readonly RouteRecord[], settings: Settings): void {
   const broken: string[] = []
-  for (const { route, gate, hook } of records) {
-    const final = readRouteGate(route, settings)
-    if (!sameGate(gate, final)) {
-      broken.push(`${describeRoute(route)} (its config changed after the plugin read it)`)
-    } else if (hook !== undefined && ![route.onRequest].flat().includes(hook as never)) {
-      broken.push(`${describeRoute(route)} (the plugin's onRequest hook was removed)`)
-    } else if (gate !== undefined && !gate.implemented && !isMarkedUnbuilt(route)) {
-      broken.push(`${describeRoute(route)} (the plugin's constraint on an unbuilt route was removed)`)
-    }
+  for (const record of records) {
+    const why = brokenGate(record, settings)
+    if (why !== undefined) broken.push(`${describeRoute(record.route)} (${why})`)
   }
   if (broken.length > 0) {
-    throw new Error(`fastify-not-implemented: ${broken.length} route(s) would not be gated as their config asks: ${broken.join('; ')}. A plugin registered after this one changed them in its onRoute hook; it must append to route.onRequest (and add to route.constraints) rather than assign them, and leave config.tier, config.feature and config.implemented to the route's declaration`)
+    throw new Error(`fastify-not-implemented: ${broken.length} route(s) would not be gated as their config asks: ${broken.join('; ')}. A plugin registered after this one changed them in its onRoute hook; it must append to route.onRequest and route.onSend (and add to route.constraints) rather than assign them, and leave config.tier, config.feature, config.implemented, config.deprecation and config.gone to the route's declaration`)
   }
 }

@@ -9,7 +9,9 @@ import { notFoundAttacher } from './fastify-internals'
 import { checkPlacement } from './placement'
 import { verifyGates } from './gate-check'
 import { recordRoute, type RouteRecord } from './route-catalog'
-import { markUnbuilt, unbuiltConstraintStrategy } from './unbuilt-routes'
+import { constraintFor, markRoute, unbuiltConstraintStrategy } from './unbuilt-routes'
+import { readLifecycle } from './lifecycle'
+import { buildDeprecationHeaders, buildGoneEndpoint, buildSunsetHook } from './lifecycle-hooks'
 import { clientErrorHandler, rememberSettings } from './client-error'
 import { openFeatureFlags } from './openfeature'
 import { openTelemetryMetrics } from './opentelemetry'
@@ -26,7 +28,8 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   checkPlacement(fastify)
   const catalog: RouteRecord[] = []
   const endpointNotImplemented = buildUnbuiltEndpoint(settings)
-  const capabilities = new CapabilityCollector(settings.autoOptions)
+  const endpointGone = buildGoneEndpoint(settings)
+  const capabilities = new CapabilityCollector(settings.autoOptions, settings.now)
   const capabilitiesRoute = settings.capabilitiesRoute === undefined
     ? undefined
     : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
@@ -35,20 +38,28 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
 
-  // Route configuration is read once, here; only a route that asks for gating gets a hook.
+  // Route configuration is read once, here; only a route that asks something of the plugin
+  // gets a hook. The life cycle's hook comes first: a retired route answers 410 to everyone.
   fastify.addHook('onRoute', (route) => {
     const gate = readRouteGate(route, settings)
-    let hook
-    if (gate !== undefined) {
-      if (!gate.implemented) markUnbuilt(route)
-      hook = gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented
-      // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
-      route.onRequest = route.onRequest === undefined ? [hook] : [...[route.onRequest].flat(), hook]
+    const lifecycle = readLifecycle(route)
+    const onRequest: unknown[] = []
+    let onSend
+    if (lifecycle?.gone === true) onRequest.push(endpointGone)
+    else if (lifecycle?.sunset !== undefined) onRequest.push(buildSunsetHook(lifecycle.sunset, settings.now, endpointGone))
+    if (gate !== undefined) onRequest.push(gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented)
+    // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
+    if (onRequest.length > 0) route.onRequest = [...[route.onRequest ?? []].flat(), ...onRequest] as RouteOptions['onRequest']
+    if (lifecycle?.deprecation !== undefined) {
+      onSend = buildDeprecationHeaders(lifecycle.headers as Parameters<typeof buildDeprecationHeaders>[0])
+      route.onSend = [...[route.onSend ?? []].flat(), onSend]
     }
+    const constraint = constraintFor(gate?.implemented === false || lifecycle?.gone === true, lifecycle?.sunset)
+    if (constraint !== undefined) markRoute(route, constraint)
     // The capability route (and the HEAD route Fastify derives from it) describes the API
     // and is no part of it.
     const described = capabilitiesRoute === undefined || route.handler !== capabilitiesRoute.handler
-    catalog.push(recordRoute(route, gate, hook, described))
+    catalog.push(recordRoute(route, gate, lifecycle, { onRequest, onSend, constraint }, described))
   })
 
   // An endpoint the contract lists and this build does not have: no handler to write.
@@ -56,6 +67,8 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     if (route !== null && typeof route === 'object' && 'handler' in route) {
       throw new TypeError(`fastify-not-implemented: declareRoute() declares an endpoint this build does not have, so it takes no handler (${describeRoute(route as RouteOptions)}); declare a built endpoint with route() or get(), post(), ...`)
     }
+    // `config.gone: true` declares one this build has retired: it answers 410.
+    if ((route.config as Record<string, unknown> | undefined)?.gone === true) return this.route({ ...route, handler: endpointGone })
     return this.route({ ...route, config: { ...route.config, implemented: false }, handler: endpointNotImplemented })
   })
 
@@ -68,7 +81,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   // The route table is complete only once the app is ready.
   fastify.addHook('onReady', async function () {
     verifyGates(catalog, settings)
-    attachToNotFound(buildNotFoundHook(fastify, methodTable(catalog), settings))
+    attachToNotFound(buildNotFoundHook(fastify, (at) => methodTable(catalog, at), settings))
     capabilities.seal(catalog)
     annotateRoutes(catalog, settings)
   })

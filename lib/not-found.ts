@@ -3,6 +3,7 @@ import { errors, type PluginError } from './errors'
 import { methodsAt, targetOf, type Constraints } from './allow'
 import { isWholePathCapture } from './catch-all'
 import { compareMethods, sortedMethods, type MethodTable } from './method-table'
+import { liveAt, unbuiltConstraintName } from './unbuilt-routes'
 import type { Settings } from './options'
 import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
 import { recordDecision, recordOptions } from './decisions'
@@ -18,14 +19,30 @@ export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: 
 // Builds the onRequest hook that runs only where Fastify's router found no route for the
 // request's method: it tells "no such method anywhere" (501) from "not this method here"
 // (405) from "nothing here" (the app's own 404). Called once, when the app is ready and the
-// route table is complete, so everything that can be decided is decided here.
-export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable, settings: Settings): NotFoundHook {
+// route table is complete, so everything that can be decided is decided here; and again
+// each time a route's sunset passes, which is when what the routes implement changes.
+export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: number) => MethodTable, settings: Settings): NotFoundHook {
   const answersOptions = settings.autoOptions
+  const now = settings.now
+  let table!: MethodTable
   // Every method some route answers, plus OPTIONS when the plugin answers it.
-  const candidates = sortedMethods(answersOptions ? [...table.implemented, 'OPTIONS'] : table.implemented)
-  const implemented = new Set(candidates)
-  const withUnbuiltRoutes = new Set([...table.unbuilt].filter((method) => implemented.has(method)))
-  const onlyUnbuilt = [...table.unbuilt].filter((method) => !implemented.has(method))
+  let candidates!: string[]
+  let implemented!: Set<string>
+  let withUnbuiltRoutes!: Set<string>
+  let onlyUnbuilt!: string[]
+  let serverAllow!: string
+  // The value of the plugin's constraint that sees the routes whose sunset is still to come.
+  let live: string | undefined
+  function decideAt (at: number): void {
+    table = tableAt(at)
+    candidates = sortedMethods(answersOptions ? [...table.implemented, 'OPTIONS'] : table.implemented)
+    implemented = new Set(candidates)
+    withUnbuiltRoutes = new Set([...table.unbuilt].filter((method) => implemented.has(method)))
+    onlyUnbuilt = [...table.unbuilt].filter((method) => !implemented.has(method))
+    serverAllow = candidates.join(', ')
+    live = table.retiring ? liveAt(at) : undefined
+  }
+  decideAt(now())
   const versions = table.versions
   const versioned = versions.size > 0
   // Where routes are versioned, which methods answer depends on Accept-Version too.
@@ -34,7 +51,6 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
   const notAllowedHeaders = outcomeHeaders(settings, 'FST_METHOD_NOT_ALLOWED', methodVary)
   const optionsHeaders = outcomeHeaders(settings, 'OPTIONS', methodVary)
   const versionHeaders = outcomeHeaders(settings, 'FST_VERSION_NOT_IMPLEMENTED', ['Accept-Version'])
-  const serverAllow = candidates.join(', ')
 
   function withAllow (headers: Headers, allow: string): Headers {
     return { ...headers, allow }
@@ -45,12 +61,14 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
   // methods matches exactly as routing this request did.
   function constraintsOf (request: FastifyRequest): Constraints {
     const headers = request.headers
-    return {
+    const constraints: Constraints = {
       host: headers.host || headers[':authority'] as string | undefined,
       // Fastify's router derives a version only where some route is versioned; asking it
       // with one elsewhere would match no unversioned route.
       version: versioned ? headers['accept-version'] as string | undefined : undefined
     }
+    if (live !== undefined) constraints[unbuiltConstraintName] = live
+    return constraints
   }
 
   // Whether `method` answers at this path in a version other than the one asked for: then
@@ -92,6 +110,8 @@ export function buildNotFoundHook (fastify: FastifyInstance, table: MethodTable,
 
   // Hot path of every request Fastify's router did not match.
   return function notImplementedOnNotFound (request, reply, done) {
+    // One comparison while no sunset passes (none at all in an app without one).
+    if (now() >= table.nextSunset) decideAt(now())
     const method = request.raw.method as string
     const url = request.raw.url as string
 

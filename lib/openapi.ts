@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify'
 import type { RouteGate } from './route-gate'
+import type { Lifecycle } from './lifecycle'
 import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
 import { SCHEMA_ID_PREFIX } from './schemas'
@@ -9,6 +10,9 @@ import { errorOutcomes, type ErrorCode } from './outcomes'
 export const X_TIER = 'x-tier'
 export const X_FEATURE = 'x-feature'
 export const X_NOT_IMPLEMENTED = 'x-not-implemented'
+// When a deprecated operation is retired (ISO 8601), and that it is retired already.
+export const X_SUNSET = 'x-sunset'
+export const X_GONE = 'x-gone'
 
 type JsonObject = Record<string, unknown>
 
@@ -36,10 +40,11 @@ function addAnswer (answers: Map<number, Answer[]>, code: ErrorCode, status: num
 
 // Only what the plugin can really answer for this operation: a 405 is the answer to an
 // operation that does not exist, so no operation lists it.
-export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings): OperationDoc | undefined {
-  if (gate === undefined && !versioned) return undefined
+export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings, lifecycle: Lifecycle | undefined): OperationDoc | undefined {
+  if (gate === undefined && !versioned && lifecycle === undefined) return undefined
   const answers = new Map<number, Answer[]>()
   const extensions: JsonObject = {}
+  if (lifecycle !== undefined) describeLifecycle(lifecycle, answers, extensions)
   const tier = gate?.tier
   const feature = gate?.feature
   // With `exposeRequiredTier: false` the app keeps its plan names from clients: so does the document.
@@ -51,7 +56,8 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
     // An unbuilt endpoint answers 501 before any gate is asked.
     extensions[X_NOT_IMPLEMENTED] = true
     addAnswer(answers, 'FST_ENDPOINT_NOT_IMPLEMENTED')
-  } else {
+  } else if (lifecycle?.gone !== true) {
+    // A retired endpoint answers 410 before any gate is asked.
     if (tier !== undefined) {
       addAnswer(answers, 'FST_TIER_REQUIRED', settings.tierRequiredStatus, showTier ? `Requires the "${tier}" plan or a higher one` : 'Not available on the caller\'s plan')
     }
@@ -62,6 +68,19 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
   }
   if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED')
   return { answers, extensions }
+}
+
+// OpenAPI's own `deprecated` for a route on its way out or retired, when it goes (or went),
+// and its 410: from the start for a retired route, from the sunset on for a deprecated one.
+function describeLifecycle ({ gone, sunset }: Lifecycle, answers: Map<number, Answer[]>, extensions: JsonObject): void {
+  extensions.deprecated = true
+  if (sunset !== undefined) extensions[X_SUNSET] = new Date(sunset).toISOString()
+  if (gone) {
+    extensions[X_GONE] = true
+    addAnswer(answers, 'FST_ENDPOINT_GONE')
+  } else if (sunset !== undefined) {
+    addAnswer(answers, 'FST_ENDPOINT_GONE', undefined, `Retired from its sunset (${new Date(sunset).toUTCString()}) on`)
+  }
 }
 
 function responseFor (status: number, answers: readonly Answer[]): JsonObject {
@@ -98,9 +117,9 @@ export function documentedSchema (schema: unknown, doc: OperationDoc): JsonObjec
 // route's own schemas, so the added responses change the document and never how a reply is
 // serialized, and whichever of the two plugins was registered first.
 export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
-  for (const { route, gate, version, described } of records) {
+  for (const { route, gate, version, described, lifecycle } of records) {
     if (!described) continue
-    const doc = describeOperation(gate, version !== undefined, settings)
+    const doc = describeOperation(gate, version !== undefined, settings, lifecycle)
     if (doc !== undefined) route.schema = documentedSchema(route.schema, doc) as RouteOptions['schema']
   }
 }

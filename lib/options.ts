@@ -18,7 +18,12 @@ export interface PluginOptions {
   retryAfter?: number
   logLevel?: LogLevel
   capabilitiesRoute?: string | CapabilitiesRouteOptions
+  now?: Clock
 }
+
+// Milliseconds since the epoch, as `Date.now` gives them: the one clock every sunset is
+// compared with, so that tests (and apps that keep their own time) can set it.
+export type Clock = () => number
 
 export interface CapabilitiesRouteOptions {
   url: string
@@ -43,6 +48,7 @@ export interface Settings {
   retryAfter: number
   logLevel: LogLevel
   capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
+  now: Clock
 }
 
 export const defaultAutoOptions = true
@@ -57,7 +63,7 @@ export const maxResolverTimeout = 2147483647 // ms
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
-  'capabilitiesRoute'
+  'capabilitiesRoute', 'now'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
@@ -169,6 +175,16 @@ function normalizeCapabilitiesRoute (value: unknown): Required<CapabilitiesRoute
   return { url, config: { ...config } }
 }
 
+// Called once here, so that a clock that cannot tell the time stops the app at start-up
+// rather than retiring (or keeping) every endpoint with a sunset.
+function normalizeClock (value: unknown): Clock {
+  if (value === undefined) return Date.now
+  if (typeof value !== 'function') fail(`option "now" must be a function returning milliseconds since the epoch (like Date.now), got ${typeof value}`)
+  const time: unknown = value()
+  if (typeof time !== 'number' || !Number.isFinite(time)) fail(`option "now" must return milliseconds since the epoch (like Date.now), returned ${show(time)}`)
+  return value as Clock
+}
+
 export function normalizeOptions (input: unknown): Settings {
   const options = input === undefined ? {} : input
   if (!isPlainObject(options)) fail(`options must be an object, got ${typeof options}`)
@@ -202,6 +218,7 @@ export function normalizeOptions (input: unknown): Settings {
     resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
     retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
-    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute)
+    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute),
+    now: normalizeClock(options.now)
   }
 }

@@ -13,6 +13,9 @@ import { Type, type TSchema } from '@sinclair/typebox'
 const sharedCacheControl = 'max-age=60'
 // Outcomes that depend on who is asking: no shared cache may hand them to another caller.
 const perCallerCacheControl = 'private, no-store'
+// A retired endpoint stays retired: an hour spares the origin the clients that keep calling
+// it, and still lets a rollback that brings it back show within the hour. Never forever.
+const retiredCacheControl = 'max-age=3600'
 
 interface Row {
   // The status the plugin answers with, and any other a setting may choose instead.
@@ -104,6 +107,15 @@ export const errorOutcomes = {
     perCaller: false,
     cacheControl: sharedCacheControl,
     description: 'The version asked for with Accept-Version is not implemented'
+  }),
+  FST_ENDPOINT_GONE: row({
+    status: 410,
+    statuses: [410],
+    message: 'Endpoint %s %s has been retired',
+    fields: {},
+    perCaller: false,
+    cacheControl: retiredCacheControl,
+    description: 'The endpoint has been retired (gone, or past its sunset) and will not come back'
   })
 } as const
 

@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify'
 import type { RouteGate } from './route-gate'
+import type { Lifecycle } from './lifecycle'
 
 // Every route the plugin sees, read once, in its onRoute hook, into one record that the
 // ready-time gate check, the method table (501/405/Allow), the capability matrix and the
@@ -19,13 +20,22 @@ export interface RouteRecord {
   readonly built: boolean
   // `schema.hide`: left out of the OpenAPI document.
   readonly hidden: boolean
-  // The plugin's onRequest hook on the route, if it has one.
-  readonly hook: unknown
+  // Deprecated or retired; undefined for a route that is neither.
+  readonly lifecycle: Lifecycle | undefined
+  // The plugin's hooks on the route, and the value of its constraint, which the ready-time
+  // check finds there again.
+  readonly hooks: PluginHooks
   // Whether the route is part of the API the plugin describes: the capability route is not.
   readonly described: boolean
 }
 
-export function recordRoute (route: RouteOptions, gate: RouteGate | undefined, hook: unknown, described: boolean): RouteRecord {
+export interface PluginHooks {
+  onRequest: readonly unknown[]
+  onSend: unknown
+  constraint: string | undefined
+}
+
+export function recordRoute (route: RouteOptions, gate: RouteGate | undefined, lifecycle: Lifecycle | undefined, hooks: PluginHooks, described: boolean): RouteRecord {
   const version = (route.constraints as Record<string, unknown> | undefined)?.version
   const schema = route.schema as Record<string, unknown> | undefined
   return {
@@ -36,7 +46,8 @@ export function recordRoute (route: RouteOptions, gate: RouteGate | undefined, h
     gate,
     built: gate === undefined || gate.implemented,
     hidden: schema?.hide === true,
-    hook,
+    lifecycle,
+    hooks,
     described
   }
 }

@@ -18,6 +18,7 @@ const answers = [
   { name: 'automatic OPTIONS', method: 'OPTIONS', path: '/users', status: 204, code: 'OPTIONS' },
   { name: 'version not implemented', method: 'GET', path: '/report', headers: { 'accept-version': '9.x' }, status: 501, code: 'FST_VERSION_NOT_IMPLEMENTED' },
   { name: 'endpoint not implemented', method: 'GET', path: '/planned', status: 501, code: 'FST_ENDPOINT_NOT_IMPLEMENTED' },
+  { name: 'endpoint gone', method: 'GET', path: '/retired', status: 410, code: 'FST_ENDPOINT_GONE' },
   { name: 'tier required', method: 'GET', path: '/plus', headers: { 'x-tier': 'free' }, status: 501, code: 'FST_TIER_REQUIRED' },
   { name: 'feature disabled', method: 'GET', path: '/beta', status: 501, code: 'FST_FEATURE_DISABLED' },
   { name: 'tier unavailable', method: 'GET', path: '/plus', headers: { 'x-tier': 'broken' }, status: 503, code: 'FST_TIER_UNAVAILABLE' }
@@ -35,6 +36,7 @@ async function build (options: Options = {}): Promise<FastifyInstance> {
   app.delete('/sessions', async () => ({}))
   app.get('/report', { constraints: { version: '1.0.0' } }, async () => ({ v: 1 }))
   app.get('/planned', { config: { implemented: false } }, async () => 'never')
+  app.get('/retired', { config: { gone: true } }, async () => 'never')
   app.get('/plus', { config: { tier: 'plus' } }, async () => 'plus')
   app.get('/beta', { config: { feature: 'beta' } }, async () => 'beta')
   return app
@@ -46,6 +48,8 @@ const defaults: Record<string, string> = {
   OPTIONS: 'max-age=60',
   FST_VERSION_NOT_IMPLEMENTED: 'max-age=60',
   FST_ENDPOINT_NOT_IMPLEMENTED: 'max-age=60',
+  // A retired endpoint stays retired: longer than the others, never forever.
+  FST_ENDPOINT_GONE: 'max-age=3600',
   FST_TIER_REQUIRED: 'private, no-store',
   FST_FEATURE_DISABLED: 'private, no-store',
   FST_TIER_UNAVAILABLE: 'no-store'
@@ -64,7 +68,7 @@ test('every answer the plugin makes carries its default Cache-Control, never Las
   }
 })
 
-const sharedCodes = ['FST_METHOD_NOT_IMPLEMENTED', 'FST_METHOD_NOT_ALLOWED', 'FST_ENDPOINT_NOT_IMPLEMENTED', 'FST_VERSION_NOT_IMPLEMENTED', 'OPTIONS']
+const sharedCodes = ['FST_METHOD_NOT_IMPLEMENTED', 'FST_METHOD_NOT_ALLOWED', 'FST_ENDPOINT_NOT_IMPLEMENTED', 'FST_VERSION_NOT_IMPLEMENTED', 'FST_ENDPOINT_GONE', 'OPTIONS']
 const perCallerCodes = ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED', 'FST_TIER_UNAVAILABLE']
 
 test('cacheControl overrides per code; false sends none on the outcomes that do not depend on the caller', async (t) => {
@@ -74,6 +78,7 @@ test('cacheControl overrides per code; false sends none on the outcomes that do 
     OPTIONS: 'max-age=86400',
     FST_VERSION_NOT_IMPLEMENTED: 'no-cache',
     FST_ENDPOINT_NOT_IMPLEMENTED: false,
+    FST_ENDPOINT_GONE: 'max-age=86400',
     FST_TIER_REQUIRED: 'private, max-age=30',
     FST_FEATURE_DISABLED: 'no-store',
     FST_TIER_UNAVAILABLE: 'no-store, max-age=0'

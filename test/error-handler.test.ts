@@ -128,7 +128,8 @@ test('errors: one constructor per code, instanceof-able, in Fastify\'s error sha
     { code: 'FST_FEATURE_DISABLED', args: ['beta'], statusCode: 501, message: 'Feature beta is not enabled' },
     { code: 'FST_ENDPOINT_NOT_IMPLEMENTED', args: ['GET', '/planned'], statusCode: 501, message: 'Endpoint GET /planned is declared but not implemented' },
     { code: 'FST_TIER_UNAVAILABLE', args: [], statusCode: 503, message: 'The caller\'s plan could not be determined' },
-    { code: 'FST_VERSION_NOT_IMPLEMENTED', args: ['2.x', 'GET', '/report'], statusCode: 501, message: 'Version 2.x of GET /report is not implemented' }
+    { code: 'FST_VERSION_NOT_IMPLEMENTED', args: ['2.x', 'GET', '/report'], statusCode: 501, message: 'Version 2.x of GET /report is not implemented' },
+    { code: 'FST_ENDPOINT_GONE', args: ['GET', '/v1/orders'], statusCode: 410, message: 'Endpoint GET /v1/orders has been retired' }
   ] as const
   t.same(Object.keys(errors).sort(), cases.map((c) => c.code).sort())
   for (const { code, args, statusCode, message } of cases) {

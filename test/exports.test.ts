@@ -18,7 +18,8 @@ const contract = {
   FST_FEATURE_DISABLED: { statusCode: [501], required: ['feature'], optional: [] },
   FST_ENDPOINT_NOT_IMPLEMENTED: { statusCode: [501], required: [], optional: [] },
   FST_TIER_UNAVAILABLE: { statusCode: [503], required: [], optional: [] },
-  FST_VERSION_NOT_IMPLEMENTED: { statusCode: [501], required: ['version'], optional: [] }
+  FST_VERSION_NOT_IMPLEMENTED: { statusCode: [501], required: ['version'], optional: [] },
+  FST_ENDPOINT_GONE: { statusCode: [410], required: [], optional: [] }
 } as const
 type Code = keyof typeof contract
 const codes = Object.keys(contract) as Code[]

@@ -76,7 +76,8 @@ const codes = [
   'FST_FEATURE_DISABLED',
   'FST_ENDPOINT_NOT_IMPLEMENTED',
   'FST_TIER_UNAVAILABLE',
-  'FST_VERSION_NOT_IMPLEMENTED'
+  'FST_VERSION_NOT_IMPLEMENTED',
+  'FST_ENDPOINT_GONE'
 ]
 
 // The children run without the test runner's loaders and coverage hooks.

@@ -124,7 +124,7 @@ for (const swaggerFirst of [false, true]) {
     // an operation that does not exist, so no operation lists it).
     const titles = Object.values(doc.components.schemas).map((s: any) => s.title).sort()
     t.same(titles, [
-      'FST_ENDPOINT_NOT_IMPLEMENTED', 'FST_FEATURE_DISABLED', 'FST_METHOD_NOT_ALLOWED', 'FST_METHOD_NOT_IMPLEMENTED',
+      'FST_ENDPOINT_GONE', 'FST_ENDPOINT_NOT_IMPLEMENTED', 'FST_FEATURE_DISABLED', 'FST_METHOD_NOT_ALLOWED', 'FST_METHOD_NOT_IMPLEMENTED',
       'FST_TIER_REQUIRED', 'FST_TIER_UNAVAILABLE', 'FST_VERSION_NOT_IMPLEMENTED'
     ])
     t.same(component(doc, jsonSchemaOf(post.responses['501']).$ref).required, ['statusCode', 'code', 'error', 'message'])

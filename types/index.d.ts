@@ -33,12 +33,21 @@ declare module 'fastify' {
     feature?: string
     /** `false` declares an endpoint this build lacks: it answers 501 FST_ENDPOINT_NOT_IMPLEMENTED. */
     implemented?: boolean
+    /**
+     * An endpoint on its way out: every response carries `Deprecation: @<unix seconds>`
+     * (RFC 9745), `Sunset` (RFC 8594) and `Link: <link>; rel="deprecation"` when set; from
+     * `sunset` on it answers 410 FST_ENDPOINT_GONE.
+     */
+    deprecation?: fastifyNotImplemented.Deprecation
+    /** `true`: a retired endpoint; it answers 410 FST_ENDPOINT_GONE and counts for no `Allow`. */
+    gone?: boolean
   }
 
   interface FastifyInstance {
     /**
      * Declares an endpoint that is part of the API but not built yet: no handler, it answers
      * 501 FST_ENDPOINT_NOT_IMPLEMENTED, and it counts for `Allow` like any other route.
+     * With `config: { gone: true }`, one this build has retired: it answers 410 FST_ENDPOINT_GONE.
      */
     declareRoute (options: Omit<RouteOptions, 'handler'>): this
     /** Every route the plugin has seen, with its methods, tier, feature and versions. */
@@ -69,6 +78,7 @@ declare namespace fastifyNotImplemented {
     | 'FST_ENDPOINT_NOT_IMPLEMENTED'
     | 'FST_TIER_UNAVAILABLE'
     | 'FST_VERSION_NOT_IMPLEMENTED'
+    | 'FST_ENDPOINT_GONE'
 
   /** Every kind of response the plugin makes: an error code, or `OPTIONS` for its 204. */
   export type Outcome = ErrorCode | 'OPTIONS'
@@ -77,6 +87,18 @@ declare namespace fastifyNotImplemented {
     TierName | undefined | null | Promise<TierName | undefined | null>
 
   export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
+
+  /** A date as a `Date` or an ISO 8601 string (`'2026-01-31'`, `'2026-01-31T12:00:00Z'`). */
+  export type LifecycleDate = Date | string
+
+  export interface Deprecation {
+    /** When the endpoint was (or will be) deprecated. */
+    date: LifecycleDate
+    /** When it stops answering: from then on, 410 FST_ENDPOINT_GONE. Not before `date`. */
+    sunset?: LifecycleDate
+    /** Where the deprecation is explained: sent as `Link: <link>; rel="deprecation"`. */
+    link?: string
+  }
 
   export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -105,6 +127,8 @@ declare namespace fastifyNotImplemented {
     logLevel?: LogLevel
     /** Opt-in route that serves the capability matrix (`app.capabilities()`) as JSON. */
     capabilitiesRoute?: string | CapabilitiesRouteOptions
+    /** The clock every sunset is compared with: milliseconds since the epoch. Default `Date.now`. */
+    now?: () => number
   }
 
   export interface CapabilitiesRouteOptions {
@@ -123,6 +147,12 @@ declare namespace fastifyNotImplemented {
     versions?: string[]
     /** The route's schema says `hide: true`. */
     hidden?: true
+    /** `config.deprecation.date`, ISO 8601. */
+    deprecation?: string
+    /** `config.deprecation.sunset`, ISO 8601. */
+    sunset?: string
+    /** Retired: `gone: true`, or its sunset has passed; it answers 410 FST_ENDPOINT_GONE. */
+    gone?: true
   }
 
   export interface CapabilityRoute {
@@ -151,6 +181,7 @@ declare namespace fastifyNotImplemented {
     FST_ENDPOINT_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
     FST_TIER_UNAVAILABLE: FastifyErrorConstructor<{ code: 'FST_TIER_UNAVAILABLE', statusCode: 503 } & NotImplementedErrorFields>
     FST_VERSION_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_VERSION_NOT_IMPLEMENTED', statusCode: 501, version?: string } & NotImplementedErrorFields>
+    FST_ENDPOINT_GONE: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_GONE', statusCode: 410 } & NotImplementedErrorFields>
   }
 
   /** The `$id` under which the plugin registers the schema of a code with `addSchema`. */
@@ -182,6 +213,7 @@ declare namespace fastifyNotImplemented {
     FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>
     FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', DualLiteral<501>, { version: DualString }>
+    FST_ENDPOINT_GONE: ErrorBodySchema<'FST_ENDPOINT_GONE', DualLiteral<410>>
   }
 
   /**

@@ -100,11 +100,28 @@ const outcomes: Outcome[] = [
   'FST_ENDPOINT_NOT_IMPLEMENTED',
   'FST_TIER_UNAVAILABLE',
   'FST_VERSION_NOT_IMPLEMENTED',
+  'FST_ENDPOINT_GONE',
   'OPTIONS'
 ]
 expectType<Outcome[]>(outcomes)
 expectNotAssignable<ErrorCode>('OPTIONS')
 expectNotAssignable<Outcome>('FST_NOT_A_CODE')
+
+// The clock every sunset is compared with.
+app.register(notImplemented, { now: () => Date.now() })
+expectError(app.register(notImplemented, { now: 1700000000000 }))
+expectError(app.register(notImplemented, { now: () => '2026-01-01' }))
+
+// Life cycle: deprecated (dates as Date or ISO strings), retired.
+app.get('/old', { config: { deprecation: { date: '2026-01-01', sunset: new Date('2026-07-01T00:00:00Z'), link: 'https://example.com/migrate' } } }, async () => 'ok')
+app.get('/older', { config: { deprecation: { date: new Date('2025-01-01') } } }, async () => 'ok')
+app.get('/retired', { config: { gone: true } }, async () => 'never')
+app.declareRoute({ method: 'DELETE', url: '/retired', config: { gone: true } })
+expectError(app.get('/bad', { config: { deprecation: { sunset: '2026-07-01' } } }, async () => 'ok'))
+expectError(app.get('/bad', { config: { deprecation: { date: 1700000000000 } } }, async () => 'ok'))
+expectError(app.get('/bad', { config: { gone: 'yes' } }, async () => 'ok'))
+expectType<string | undefined>(app.capabilities().routes[0].methods[0].sunset)
+expectType<true | undefined>(app.capabilities().routes[0].methods[0].gone)
 
 // Route config.
 app.get('/plus', { config: { tier: 'plus' } }, async () => 'ok')
@@ -167,6 +184,8 @@ expectType<'FST_FEATURE_DISABLED'>(new errors.FST_FEATURE_DISABLED('x').code)
 expectType<501>(new errors.FST_ENDPOINT_NOT_IMPLEMENTED('GET', '/x').statusCode)
 expectType<503>(new errors.FST_TIER_UNAVAILABLE().statusCode)
 expectType<'FST_VERSION_NOT_IMPLEMENTED'>(new errors.FST_VERSION_NOT_IMPLEMENTED('3.x', 'GET', '/x').code)
+expectType<410>(new errors.FST_ENDPOINT_GONE('GET', '/x').statusCode)
+expectType<'FST_ENDPOINT_GONE'>(new errors.FST_ENDPOINT_GONE('GET', '/x').code)
 expectError(errors.FST_NOT_A_CODE)
 expectNotAssignable<'FST_TIER_REQUIRED'>(new errors.FST_TIER_UNAVAILABLE().code)
 expectType<ErrorCode[]>(Object.keys(errors) as Array<keyof typeof errors>)
@@ -218,6 +237,9 @@ expectType<{ statusCode: 503, code: 'FST_TIER_UNAVAILABLE', error: string, messa
 )
 expectType<{ statusCode: 501, code: 'FST_VERSION_NOT_IMPLEMENTED', error: string, message: string, version: string }>(
   {} as Static<typeof schemas.FST_VERSION_NOT_IMPLEMENTED>
+)
+expectType<{ statusCode: 410, code: 'FST_ENDPOINT_GONE', error: string, message: string }>(
+  {} as Static<typeof schemas.FST_ENDPOINT_GONE>
 )
 expectType<ErrorCode[]>(Object.keys(schemas) as Array<keyof typeof schemas>)
 

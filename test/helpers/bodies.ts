@@ -70,3 +70,12 @@ export const tierUnavailableBody: Readonly<Record<string, unknown>> = {
   error: 'Service Unavailable',
   message: 'The caller\'s plan could not be determined'
 }
+
+export function goneBody (method: string, url: string): Record<string, unknown> {
+  return {
+    statusCode: 410,
+    code: 'FST_ENDPOINT_GONE',
+    error: 'Gone',
+    message: `Endpoint ${method} ${url} has been retired`
+  }
+}

@@ -23,7 +23,7 @@ test('a later onRoute hook that assigns route.onRequest stops the app, naming th
   app.get('/open', async () => 'open')
   await t.rejects(Promise.resolve(app.ready()), {
     message: 'fastify-not-implemented: 2 route(s) would not be gated as their config asks: GET /reports (the plugin\'s onRequest hook was removed); HEAD /reports (the plugin\'s onRequest hook was removed). ' +
-      'A plugin registered after this one changed them in its onRoute hook; it must append to route.onRequest (and add to route.constraints) rather than assign them, and leave config.tier, config.feature and config.implemented to the route\'s declaration'
+      'A plugin registered after this one changed them in its onRoute hook; it must append to route.onRequest and route.onSend (and add to route.constraints) rather than assign them, and leave config.tier, config.feature, config.implemented, config.deprecation and config.gone to the route\'s declaration'
   })
 })
 
