@@ -167,7 +167,9 @@ const routePool: Array<Omit<RouteOptions, 'handler'>> = [
   { method: 'GET', url: '/v', constraints: { version: '2.0.0' }, config: { tier: 'pro' } },
   { method: 'GET', url: '/v', constraints: { version: '3.0.0' } },
   { method: ['PUT', 'PATCH'], url: '/b' },
-  { method: 'OPTIONS', url: '/b' }
+  { method: 'OPTIONS', url: '/b' },
+  { method: 'GET', url: '/old', config: { deprecation: { date: '2025-01-01', sunset: '2100-01-01' } } },
+  { method: 'GET', url: '/retired', config: { gone: true } }
 ]
 
 async function digestFor (routes: ReadonlyArray<Omit<RouteOptions, 'handler'>>): Promise<string> {
@@ -196,7 +198,11 @@ test('the digest changes when any route, method, gate or version changes', async
     routePool.map((r) => r.url === '/a/:id' && r.method === 'GET' ? { ...r, config: { feature: 'gamma' } } : r),
     routePool.map((r) => r.url === '/a/:id' && r.method === 'DELETE' ? { ...r, config: {} } : r),
     routePool.map((r) => r.constraints?.version === '3.0.0' ? { ...r, constraints: { version: '3.1.0' } } : r),
-    routePool.map((r) => r.url === '/a' && r.method === 'GET' ? { ...r, url: '/A' } : r)
+    routePool.map((r) => r.url === '/a' && r.method === 'GET' ? { ...r, url: '/A' } : r),
+    routePool.map((r) => r.url === '/old' ? { ...r, config: { deprecation: { date: '2025-01-02', sunset: '2100-01-01' } } } : r),
+    routePool.map((r) => r.url === '/old' ? { ...r, config: { deprecation: { date: '2025-01-01', sunset: '2100-01-02' } } } : r),
+    routePool.map((r) => r.url === '/old' ? { ...r, config: { deprecation: { date: '2025-01-01' } } } : r),
+    routePool.map((r) => r.url === '/retired' ? { ...r, config: { gone: false } } : r)
   ]
   const digests = await Promise.all(variants.map(digestFor))
   t.equal(new Set([reference, ...digests]).size, variants.length + 1)
@@ -333,4 +339,54 @@ test('the capability route does not change a user\'s config object', async (t) =
   t.same(config, { tier: 'plus' })
   t.equal((await app.inject({ url: '/caps', headers: { 'x-tier': 'plus' } })).statusCode, 200)
   t.equal((await app.inject({ url: '/caps' })).statusCode, 501)
+})
+
+test('capabilities() shows deprecation, sunset and gone per method, and a new digest once a sunset passes', async (t) => {
+  let time = Date.parse('2026-03-01T00:00:00Z')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(notImplemented, { now: () => time, capabilitiesRoute: '/.well-known/capabilities' })
+  app.get('/v1/orders', { config: { deprecation: { date: new Date('2026-01-15T00:00:00Z'), sunset: '2026-07-01T12:00:00Z', link: 'https://example.com/m' } } }, ok)
+  app.post('/v1/orders', ok)
+  app.get('/v1/report', { config: { deprecation: { date: '2026-01-15' } } }, ok)
+  app.declareRoute({ method: 'DELETE', url: '/v1/orders', config: { gone: true } })
+  await app.ready()
+  const deprecated = { implemented: true, deprecation: '2026-01-15T00:00:00.000Z', sunset: '2026-07-01T12:00:00.000Z' }
+  const before = app.capabilities()
+  t.same(before.routes, [
+    {
+      path: '/v1/orders',
+      methods: [
+        { method: 'GET', ...deprecated },
+        { method: 'HEAD', ...deprecated },
+        { method: 'POST', implemented: true },
+        { method: 'DELETE', implemented: true, gone: true },
+        { method: 'OPTIONS', implemented: true }
+      ]
+    },
+    {
+      path: '/v1/report',
+      methods: [
+        { method: 'GET', implemented: true, deprecation: '2026-01-15T00:00:00.000Z' },
+        { method: 'HEAD', implemented: true, deprecation: '2026-01-15T00:00:00.000Z' },
+        { method: 'OPTIONS', implemented: true }
+      ]
+    }
+  ])
+  t.equal(before.digest, createHash('sha256').update(sortedJson(before.routes)).digest('hex'))
+  const first = await app.inject({ url: '/.well-known/capabilities' })
+  t.equal(first.headers.etag, `"${before.digest}"`)
+
+  time = Date.parse('2026-07-01T12:00:00Z') - 1
+  t.equal(app.capabilities().digest, before.digest, 'the same until the sunset')
+
+  time = Date.parse('2026-07-01T12:00:00Z')
+  const after = app.capabilities()
+  t.same(after.routes[0].methods.slice(0, 2), [{ method: 'GET', ...deprecated, gone: true }, { method: 'HEAD', ...deprecated, gone: true }])
+  t.not(after.digest, before.digest)
+  t.equal(after.digest, createHash('sha256').update(sortedJson(after.routes)).digest('hex'))
+  const second = await app.inject({ url: '/.well-known/capabilities', headers: { 'if-none-match': first.headers.etag as string } })
+  t.equal(second.statusCode, 200, 'the old ETag no longer matches')
+  t.equal(second.headers.etag, `"${after.digest}"`)
+  t.same(second.json(), after)
 })

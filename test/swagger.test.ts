@@ -225,3 +225,51 @@ test('a refResolver can name the components after their codes, as the README sho
   t.same(doc.paths['/pets'].post.responses['503'].content['application/json'].schema, { $ref: '#/components/schemas/FST_TIER_UNAVAILABLE' })
   t.equal(doc.components.schemas.FST_METHOD_NOT_ALLOWED.title, 'FST_METHOD_NOT_ALLOWED')
 })
+
+test('deprecated and retired operations: deprecated, x-sunset, and their 410 in @fastify/swagger\'s document', async (t) => {
+  for (const swaggerFirst of [false, true]) {
+    const app = Fastify()
+    if (swaggerFirst) await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'orders', version: '1.0.0' } } })
+    await app.register(notImplemented, gating)
+    if (!swaggerFirst) await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'orders', version: '1.0.0' } } })
+    app.get('/v1/orders', { config: { deprecation: { date: '2026-01-15', sunset: '2026-07-01T12:00:00Z', link: 'https://example.com/m' } }, schema: petSchema }, async () => ({ name: 'Rex' }))
+    app.get('/v1/report', { config: { deprecation: { date: '2026-01-15' } } }, async () => ({}))
+    app.post('/v1/orders', { config: { gone: true, tier: 'plus' } }, async () => ({}))
+    app.declareRoute({ method: 'DELETE', url: '/v1/orders', config: { gone: true, deprecation: { date: '2025-01-01', sunset: '2025-06-01' } } })
+    await app.ready()
+    const doc = app.swagger() as Json
+    const result = await validate(structuredClone(doc) as any)
+    t.equal(result.valid, true, JSON.stringify(result))
+    const orders = doc.paths['/v1/orders']
+
+    const get = orders.get
+    t.equal(get.deprecated, true)
+    t.equal(get['x-sunset'], '2026-07-01T12:00:00.000Z')
+    t.equal(get['x-gone'], undefined)
+    t.same(Object.keys(get.responses).sort(), ['200', '410'])
+    t.equal(get.responses['410'].description, 'Retired from its sunset (Wed, 01 Jul 2026 12:00:00 GMT) on (FST_ENDPOINT_GONE)')
+    t.equal(refTitle(doc, jsonSchemaOf(get.responses['410'])), 'FST_ENDPOINT_GONE')
+    t.same(component(doc, jsonSchemaOf(get.responses['410']).$ref).properties.statusCode, { type: 'number', enum: [410] })
+
+    // Deprecated with no sunset: deprecated alone, no 410.
+    const report = doc.paths['/v1/report'].get
+    t.equal(report.deprecated, true)
+    t.equal(report['x-sunset'], undefined)
+    t.same(Object.keys(report.responses), ['200'])
+
+    // Retired: 410 only, before any gate (no 501, no 503).
+    const post = orders.post
+    t.equal(post.deprecated, true)
+    t.equal(post['x-gone'], true)
+    t.equal(post['x-sunset'], undefined)
+    t.same(Object.keys(post.responses).sort(), ['200', '410'])
+    t.equal(post.responses['410'].description, 'The endpoint has been retired (gone, or past its sunset) and will not come back (FST_ENDPOINT_GONE)')
+
+    const del = orders.delete
+    t.equal(del.deprecated, true)
+    t.equal(del['x-gone'], true)
+    t.equal(del['x-sunset'], '2025-06-01T00:00:00.000Z')
+    t.same(Object.keys(del.responses).sort(), ['200', '410'])
+    await app.close()
+  }
+})
