@@ -1,6 +1,6 @@
 import { unescape } from 'node:querystring'
 import type { CapabilityMatrix, CapabilityMethod } from 'fastify-not-implemented'
-import { X_FEATURE, X_NOT_IMPLEMENTED, X_TIER } from './extensions'
+import { X_FEATURE, X_GONE, X_NOT_IMPLEMENTED, X_SUNSET, X_TIER } from './extensions'
 import type { App } from './load-app'
 import type { Spec, SpecOperation } from './spec'
 import { formatTable, type Cell, type Style } from './style'
@@ -19,7 +19,8 @@ import { formatTable, type Cell, type Style } from './style'
 //     { "method": "GET", "path": "/reports", "field": "x-tier", "spec": "plus", "app": ["pro"] },
 //     { "method": "POST", "path": "/built", "field": "x-not-implemented", "spec": true, "app": false }
 //   ],
-//   "drift": 4
+//   "lifecycle": [{ "method": "GET", "path": "/v1/orders", "spec": "live", "app": "retired" }],
+//   "drift": 5
 // }
 export interface AuditJson extends AuditReport {
   // How many differences: missing, undocumented and disagreements together. 0: exit 0.
@@ -31,6 +32,24 @@ export interface AuditReport {
   missing: Missing[]
   undocumented: Undocumented[]
   disagreements: Disagreement[]
+  lifecycle: LifecycleDrift[]
+}
+
+// Where an operation is in its life:
+// - in the app (capabilities()): `retired` when every route of the method is gone (`gone:
+//   true`, or past its sunset: it answers 410), `deprecated` when one has `deprecation`;
+// - in the spec: `retired` when the operation says `x-gone: true`, or `deprecated: true` with
+//   an `x-sunset` that has passed, or documents no response but a 410; `deprecated` when it
+//   says `deprecated: true`; `live` otherwise.
+export type LifeStage = 'live' | 'deprecated' | 'retired'
+
+// An operation the spec and the app place at different stages: a spec that lists as live an
+// operation the app has retired, an app that still serves one the spec retired or deprecated.
+export interface LifecycleDrift {
+  method: string
+  path: string
+  spec: LifeStage
+  app: LifeStage
 }
 
 // An operation of the spec the app does not implement, and what a client gets instead.
@@ -252,6 +271,22 @@ function compareAnnotation (found: AppMethod, operation: SpecOperation, path: st
   }
 }
 
+function specStage (operation: Record<string, unknown>, now: number): LifeStage {
+  // Object(): an operation without responses has none.
+  const statuses = Object.keys(Object(operation.responses))
+  if (operation[X_GONE] === true || (statuses.length > 0 && statuses.every((status) => status === '410'))) return 'retired'
+  if (operation.deprecated !== true) return 'live'
+  const sunset = operation[X_SUNSET]
+  // An x-sunset that is no date says nothing about when: the operation is deprecated.
+  const time = typeof sunset === 'string' ? Date.parse(sunset) : Number.NaN
+  return time <= now ? 'retired' : 'deprecated'
+}
+
+function appStage (entries: readonly CapabilityMethod[]): LifeStage {
+  if (entries.every((entry) => entry.gone === true)) return 'retired'
+  return entries.some((entry) => entry.deprecation !== undefined) ? 'deprecated' : 'live'
+}
+
 async function outcomeOf (app: App, method: string, url: string): Promise<Pick<Missing, 'status' | 'code' | 'allow'>> {
   const response = await app.inject({ method: method as 'GET', url })
   const outcome: Pick<Missing, 'status' | 'code' | 'allow'> = { status: response.statusCode }
@@ -268,13 +303,16 @@ async function outcomeOf (app: App, method: string, url: string): Promise<Pick<M
 // lacks are asked of the app itself (`inject`) to tell what a client gets: 404, 405, 501;
 // never where a route answers, since the app's own handler would run.
 export async function audit (app: App, matrix: CapabilityMatrix, spec: Spec, onProgress: (done: number, total: number) => void): Promise<AuditReport> {
+  // The spec's sunsets are compared with this moment; the app's with the app's own clock.
+  const now = Date.now()
   const methods = appMethods(matrix)
   const covered = new Set<AppMethod>()
   const report: AuditReport = {
     spec: { file: spec.file, version: spec.version, title: spec.title, operations: spec.operations.length },
     missing: [],
     undocumented: [],
-    disagreements: []
+    disagreements: [],
+    lifecycle: []
   }
 
   let done = 0
@@ -329,6 +367,9 @@ export async function audit (app: App, matrix: CapabilityMatrix, spec: Spec, onP
       report.missing.push({ method: operation.method, path: shown, ...await outcomeOf(app, operation.method, concretePath(operation, where)) })
     }
     compareAnnotation(found, operation, shown, report.disagreements)
+    // An endpoint not built yet has no life cycle to compare: it is missing, or declared.
+    const stages = { spec: specStage(operation.operation, now), app: appStage(found.entries) }
+    if (!unbuilt && stages.spec !== stages.app) report.lifecycle.push({ method: operation.method, path: shown, ...stages })
   }
   onProgress(done, spec.operations.length)
 
@@ -336,6 +377,8 @@ export async function audit (app: App, matrix: CapabilityMatrix, spec: Spec, onP
     // Fastify derives HEAD from GET and the plugin answers OPTIONS: contracts rarely list them.
     if (covered.has(found) || found.method === 'HEAD' || found.method === 'OPTIONS') continue
     if (found.entries.every((entry) => entry.hidden === true)) continue
+    // A retired operation leaves the spec: the app answering it 410 is no drift.
+    if (appStage(found.entries) === 'retired') continue
     const first = found.entries[0]
     const item: Undocumented = { method: found.method, path: found.path, implemented: found.entries.some((entry) => entry.implemented) }
     if (first.tier !== undefined) item.tier = first.tier
@@ -346,7 +389,7 @@ export async function audit (app: App, matrix: CapabilityMatrix, spec: Spec, onP
 }
 
 export function driftOf (report: AuditReport): number {
-  return report.missing.length + report.undocumented.length + report.disagreements.length
+  return report.missing.length + report.undocumented.length + report.disagreements.length + report.lifecycle.length
 }
 
 function outcomeText (missing: Missing): string {
@@ -397,6 +440,9 @@ export function formatAudit (report: AuditReport, appName: string, style: Style)
   }
   if (report.disagreements.length > 0) {
     out += section('Annotations that disagree', report.disagreements.map((d) => [d.method, d.path, disagreementText(d)]), style) + '\n'
+  }
+  if (report.lifecycle.length > 0) {
+    out += section('Life cycle that disagrees', report.lifecycle.map((l) => [l.method, l.path, `spec ${l.spec}, app ${l.app}`]), style) + '\n'
   }
   const drift = driftOf(report)
   if (drift === 0) {

@@ -74,6 +74,7 @@ test('the Petstore: --json for machines', async (t) => {
     ],
     undocumented: [],
     disagreements: [],
+    lifecycle: [],
     drift: 6
   })
 })

@@ -34,6 +34,7 @@ drift: 1 difference
     missing: [{ method: 'GET', path: '/v2/pet/findByTags', answeredBy: { route: '/v2/pet/:petId', catchAll: false } }],
     undocumented: [],
     disagreements: [],
+    lifecycle: [],
     drift: 1
   })
 })

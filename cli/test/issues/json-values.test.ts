@@ -32,6 +32,7 @@ test('audit --json: values, exactly', async (t) => {
       { method: 'GET', path: '/beta', field: 'x-feature', spec: 'beta', app: [null] },
       { method: 'POST', path: '/built', field: 'x-not-implemented', spec: true, app: false }
     ],
+    lifecycle: [],
     drift: 8
   }
   t.equal(res.stdout, JSON.stringify(expected, null, 2) + '\n')
