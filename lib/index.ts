@@ -15,7 +15,7 @@ import { openFeatureFlags } from './openfeature'
 import { openTelemetryMetrics } from './opentelemetry'
 import { decisionChannelName, resolverChannelName } from './decisions'
 import { errors } from './errors'
-import { schemas } from './schemas'
+import { problemSchemas, schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
@@ -34,6 +34,10 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
+  // Only when the option is on: every shared schema adds to ready() in an app with many routes.
+  if (settings.problemTypes !== undefined) {
+    for (const schema of Object.values(problemSchemas)) fastify.addSchema(schema)
+  }
 
   // Route configuration is read once, here; only a route that asks for gating gets a hook.
   fastify.addHook('onRoute', (route) => {
@@ -91,3 +95,4 @@ module.exports.openTelemetryMetrics = openTelemetryMetrics
 module.exports.diagnosticsChannels = Object.freeze({ decision: decisionChannelName, resolver: resolverChannelName })
 module.exports.errors = errors
 module.exports.schemas = schemas
+module.exports.problemSchemas = problemSchemas
