@@ -36,7 +36,7 @@ function problemBody (code: ErrorCode): TSchema {
     detail: Type.String({ description: 'This answer\'s explanation' }),
     code: Type.Literal(code),
     ...errorOutcomes[code].fields
-  }, { $id: PROBLEM_SCHEMA_ID_PREFIX + code, title: `${code} problem` })
+  }, { $id: PROBLEM_SCHEMA_ID_PREFIX + code, title: `${code}.problem` })
 }
 
 // One TypeBox schema per code of the outcome table (their public types: types/index.d.ts).

@@ -239,7 +239,7 @@ declare namespace fastifyNotImplemented {
     status: Status
     detail: DualString
     code: DualLiteral<Code>
-  } & Extra> & { $id: ProblemSchemaId<Code>, title: `${Code} problem` }
+  } & Extra> & { $id: ProblemSchemaId<Code>, title: `${Code}.problem` }
 
   export interface NotImplementedProblemSchemas {
     FST_METHOD_NOT_IMPLEMENTED: ProblemBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>

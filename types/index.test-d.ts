@@ -245,7 +245,7 @@ expectType<ErrorCode[]>(Object.keys(schemas) as Array<keyof typeof schemas>)
 
 // problemSchemas: the same in problem form (RFC 9457), one per code.
 expectType<'fastify-not-implemented/problem/FST_METHOD_NOT_ALLOWED'>(problemSchemas.FST_METHOD_NOT_ALLOWED.$id)
-expectType<'FST_TIER_REQUIRED problem'>(problemSchemas.FST_TIER_REQUIRED.title)
+expectType<'FST_TIER_REQUIRED.problem'>(problemSchemas.FST_TIER_REQUIRED.title)
 expectType<{ type: string, title: string, status: 501, detail: string, code: 'FST_METHOD_NOT_IMPLEMENTED' }>(
   {} as Static<typeof problemSchemas.FST_METHOD_NOT_IMPLEMENTED>
 )
