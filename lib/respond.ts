@@ -100,8 +100,10 @@ export function sendError (reply: FastifyReply, error: PluginError, headers: Hea
     describeProblem(error, problem)
     return reply.send(error)
   }
+  // Serialized here: a route's own response schema for this status (say, its own 501) would
+  // otherwise reshape the body, and the header would announce a problem the body is not.
   reply.header('content-type', problemContentType)
-  return reply.send(problem)
+  return reply.send(JSON.stringify(problem))
 }
 
 export function sendNoContent (reply: FastifyReply, headers: Headers): FastifyReply {

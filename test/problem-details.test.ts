@@ -438,3 +438,29 @@ test('the options that change an answer change its problem alike', async (t) => 
   t.equal(notAllowed.headers['cache-control'], undefined)
   t.equal(notAllowed.headers['content-type'], problemJson)
 })
+
+test('a route\'s own response schema for the status does not reshape the problem', async (t) => {
+  const app = await build()
+  t.teardown(() => app.close())
+  app.get('/own', {
+    config: { tier: 'plus' },
+    schema: { response: { 501: { type: 'object', properties: { reason: { type: 'string' } } } } }
+  }, async () => ({}))
+  app.get('/typed', {
+    config: { tier: 'plus' },
+    schema: { response: { 501: notImplemented.problemSchemas.FST_TIER_REQUIRED } }
+  }, async () => ({}))
+  for (const url of ['/own', '/typed']) {
+    const res = await app.inject({ method: 'GET', url, headers: { 'x-tier': 'free' } })
+    t.equal(res.statusCode, 501, url)
+    t.equal(res.headers['content-type'], problemJson, url)
+    t.same(res.json(), {
+      type: docsPage + 'tier-required',
+      title: 'Plan Required',
+      status: 501,
+      detail: 'This endpoint requires the plus plan',
+      code: 'FST_TIER_REQUIRED',
+      requiredTier: 'plus'
+    }, `${url}: the whole problem`)
+  }
+})
