@@ -464,3 +464,15 @@ test('a route\'s own response schema for the status does not reshape the problem
     }, `${url}: the whole problem`)
   }
 })
+
+test('docs/problems.md has a section for the type of every code of the outcome table', async (t) => {
+  const { problemTypes, defaultTypeBase } = require('../dist/problem.js') as typeof import('../lib/problem')
+  const { errorOutcomes } = require('../dist/outcomes.js') as typeof import('../lib/outcomes')
+  const page = readFileSync(join(__dirname, '..', 'docs', 'problems.md'), 'utf8')
+  const types = problemTypes(defaultTypeBase)
+  for (const code of Object.keys(errorOutcomes) as Array<keyof typeof errorOutcomes>) {
+    const slug = types[code].type.slice(defaultTypeBase.length)
+    const section = page.split(`\n### ${slug}\n`)[1]?.split('\n### ')[0] ?? ''
+    t.match(section, `\`${code}\`, title "${errorOutcomes[code].title}"`, `${code}: its section names the code and the title`)
+  }
+})
