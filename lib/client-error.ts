@@ -5,6 +5,7 @@ import { errors } from './errors'
 import { recordRefusedMethod } from './decisions'
 import { fastifyDefaultClientErrorHandler, responseHolding } from './fastify-internals'
 import { normalizeOptions, type Settings } from './options'
+import { problemContentType, problemOf } from './problem'
 
 // The longest method answered with 501: a longer token is a scanner's noise and keeps its 400.
 const maxMethodLength = 32
@@ -106,12 +107,16 @@ function refusedLine (error: ParserError): string | null | undefined {
   return parserMethodStarts.has(known) && !parserMethodStarts.has(refused) ? head : null
 }
 
-function notImplementedResponse (method: string, cacheControl: string | false): string {
+function notImplementedResponse (method: string, settings: Settings): string {
   const status = 501
   const error = new errors.FST_METHOD_NOT_IMPLEMENTED(method)
-  const body = JSON.stringify({ statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message })
+  const problemType = settings.problemTypes?.FST_METHOD_NOT_IMPLEMENTED
+  const body = JSON.stringify(problemType === undefined
+    ? { statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message }
+    : problemOf(error, problemType))
+  const cacheControl = settings.cacheControl.FST_METHOD_NOT_IMPLEMENTED
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Type: ${problemType === undefined ? 'application/json; charset=utf-8' : problemContentType}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     (cacheControl === false ? '' : `Cache-Control: ${cacheControl}\r\n`) +
     'Connection: close\r\n\r\n' +
@@ -138,7 +143,7 @@ function sendNotImplemented (instance: FastifyInstance, socket: Socket, method: 
   }
   const settings = settingsByInstance.get(instance) ?? defaultSettings
   recordRefusedMethod(instance.log, settings.logLevel, method)
-  socket.end(notImplementedResponse(method, settings.cacheControl.FST_METHOD_NOT_IMPLEMENTED), () => socket.destroy())
+  socket.end(notImplementedResponse(method, settings), () => socket.destroy())
 }
 
 // The answer to a refused request line, once the earlier requests have theirs: 501 naming a

@@ -15,6 +15,13 @@ export interface PluginError extends FastifyError, ErrorExtras {
   code: ErrorCode
   statusCode: number
   headers?: Record<string, string>
+  // With `problemDetails`, on an error handed to the app's own error handler: the problem's
+  // members (RFC 9457), and the whole problem body.
+  type?: string
+  title?: string
+  status?: number
+  detail?: string
+  problem?: ErrorExtras & { type: string, title: string, status: number, detail: string, code: ErrorCode }
 }
 
 type PluginErrorConstructor = new (...args: Array<string | number | undefined>) => PluginError

@@ -68,11 +68,22 @@ export function routesDeclaredSoFar (fastify: FastifyInstance): string[] {
     .filter((line) => line !== '')
 }
 
-// 4. The name of Fastify's default error handler (lib/error-handler.js). Where it is the
-//    app's handler, the plugin writes its documented body itself: the default one keeps only
-//    { statusCode, code, error, message }.
+// 4. The error handler a request's error goes to: the one its route's context holds
+//    (`request[Symbol('fastify.context')].errorHandler.func`, lib/error-handler.js), fixed
+//    when the route was added, not `server.errorHandler`, which a later setErrorHandler
+//    changes. Fastify's default one is told by its name; where it is the one, the plugin
+//    writes its documented body itself: it keeps only { statusCode, code, error, message }.
+const routeContextKey = 'fastify.context'
+let kRouteContext: symbol | undefined
+
+interface RouteContext {
+  errorHandler: { func: (...args: never[]) => unknown }
+}
+
 export function usesDefaultErrorHandler (reply: FastifyReply): boolean {
-  return reply.server.errorHandler.name === 'defaultErrorHandler'
+  const request = reply.request as unknown as Internals
+  kRouteContext ??= findSymbol(request, routeContextKey)
+  return (request[kRouteContext] as RouteContext).errorHandler.func.name === 'defaultErrorHandler'
 }
 
 // 5. Fastify's own default client error handler, copied from Fastify 5.12.8 (fastify.js,

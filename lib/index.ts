@@ -17,7 +17,7 @@ import { openFeatureFlags } from './openfeature'
 import { openTelemetryMetrics } from './opentelemetry'
 import { decisionChannelName, resolverChannelName } from './decisions'
 import { errors } from './errors'
-import { schemas } from './schemas'
+import { problemSchemas, schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
@@ -37,6 +37,10 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
+  // Only when the option is on: every shared schema adds to ready() in an app with many routes.
+  if (settings.problemTypes !== undefined) {
+    for (const schema of Object.values(problemSchemas)) fastify.addSchema(schema)
+  }
 
   // Route configuration is read once, here; only a route that asks something of the plugin
   // gets a hook. The life cycle's hook comes first: a retired route answers 410 to everyone.
@@ -104,3 +108,4 @@ module.exports.openTelemetryMetrics = openTelemetryMetrics
 module.exports.diagnosticsChannels = Object.freeze({ decision: decisionChannelName, resolver: resolverChannelName })
 module.exports.errors = errors
 module.exports.schemas = schemas
+module.exports.problemSchemas = problemSchemas

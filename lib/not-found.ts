@@ -132,6 +132,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
       const version = constraints.version
       if (version !== undefined && answersInOtherVersion(method, path, constraints)) {
         const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path)
+        error.statusCode = settings.versionNotImplementedStatus
         error.version = version
         answer(reply, error, versionHeaders)
         return

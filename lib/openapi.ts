@@ -3,7 +3,8 @@ import type { RouteGate } from './route-gate'
 import type { Lifecycle } from './lifecycle'
 import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
-import { SCHEMA_ID_PREFIX } from './schemas'
+import { PROBLEM_SCHEMA_ID_PREFIX, SCHEMA_ID_PREFIX } from './schemas'
+import { problemContentType } from './problem'
 import { errorOutcomes, type ErrorCode } from './outcomes'
 
 // The OpenAPI extensions the plugin adds to an operation, and the audit reads back.
@@ -66,7 +67,7 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
       addAnswer(answers, 'FST_TIER_UNAVAILABLE')
     }
   }
-  if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED')
+  if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED', settings.versionNotImplementedStatus)
   return { answers, extensions }
 }
 
@@ -83,10 +84,16 @@ function describeLifecycle ({ gone, sunset }: Lifecycle, answers: Map<number, An
   }
 }
 
-function responseFor (status: number, answers: readonly Answer[]): JsonObject {
-  const refs = answers.map(({ code }) => ({ $ref: `${SCHEMA_ID_PREFIX}${code}#` }))
+// The media type without Fastify's charset parameter, as OpenAPI documents name it.
+const problemMediaType = problemContentType.split(';')[0]
+
+// With `problemDetails` the body is the problem form, under its own media type.
+function responseFor (status: number, answers: readonly Answer[], problems: boolean): JsonObject {
+  const prefix = problems ? PROBLEM_SCHEMA_ID_PREFIX : SCHEMA_ID_PREFIX
+  const refs = answers.map(({ code }) => ({ $ref: `${prefix}${code}#` }))
   const description = answers.map(({ code, description }) => `${description} (${code})`).join('; or ')
-  const response: JsonObject = answers.length === 1 ? { description, ...refs[0] } : { description, oneOf: refs }
+  const schema = answers.length === 1 ? refs[0] : { oneOf: refs }
+  const response: JsonObject = problems ? { description, content: { [problemMediaType]: { schema } } } : { description, ...schema }
   if (status === 503) {
     response.headers = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' } }
   }
@@ -96,13 +103,13 @@ function responseFor (status: number, answers: readonly Answer[]): JsonObject {
 // A copy of the route's schema with the plugin's responses and extensions added where the
 // route does not define its own. The route's own schema object is never changed: it may be
 // shared between routes, and Fastify has compiled it already.
-export function documentedSchema (schema: unknown, doc: OperationDoc): JsonObject {
+export function documentedSchema (schema: unknown, doc: OperationDoc, problems: boolean): JsonObject {
   const base = isPlainObject(schema) ? schema : {}
   // A route with no responses of its own is shown by @fastify/swagger with one bodiless
   // "200 Default Response": kept as it would be, beside the plugin's answers.
   const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
   for (const [status, answers] of doc.answers) {
-    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers)
+    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, problems)
   }
   const result: JsonObject = { ...base, response }
   for (const [key, value] of Object.entries(doc.extensions)) {
@@ -120,6 +127,6 @@ export function annotateRoutes (records: readonly RouteRecord[], settings: Setti
   for (const { route, gate, version, described, lifecycle } of records) {
     if (!described) continue
     const doc = describeOperation(gate, version !== undefined, settings, lifecycle)
-    if (doc !== undefined) route.schema = documentedSchema(route.schema, doc) as RouteOptions['schema']
+    if (doc !== undefined) route.schema = documentedSchema(route.schema, doc, settings.problemTypes !== undefined) as RouteOptions['schema']
   }
 }

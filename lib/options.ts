@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
-import { defaultCacheControl, errorOutcomes, outcomeNames, perCallerOutcomes, type Outcome } from './outcomes'
+import { defaultCacheControl, errorOutcomes, outcomeNames, perCallerOutcomes, type ErrorCode, type Outcome } from './outcomes'
 import { isPrivateToCaller } from './cache-control'
+import { defaultTypeBase, problemTypes, type ProblemTypes } from './problem'
 
 export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
 export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
@@ -19,6 +20,13 @@ export interface PluginOptions {
   logLevel?: LogLevel
   capabilitiesRoute?: string | CapabilitiesRouteOptions
   now?: Clock
+  problemDetails?: boolean | ProblemDetailsOptions
+  versionNotImplementedStatus?: 501 | 406 | 404
+}
+
+export interface ProblemDetailsOptions {
+  // An absolute URI to which each code's slug is appended to make its problem type.
+  typeBase: string
 }
 
 // Milliseconds since the epoch, as `Date.now` gives them: the one clock every sunset is
@@ -49,10 +57,14 @@ export interface Settings {
   logLevel: LogLevel
   capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
   now: Clock
+  // The problem type of each code with `problemDetails`; undefined without.
+  problemTypes: ProblemTypes | undefined
+  versionNotImplementedStatus: 501 | 406 | 404
 }
 
 export const defaultAutoOptions = true
 export const defaultTierRequiredStatus = 501
+export const defaultVersionNotImplementedStatus = 501
 export const defaultExposeRequiredTier = true
 export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
@@ -63,13 +75,17 @@ export const maxResolverTimeout = 2147483647 // ms
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
-  'capabilitiesRoute', 'now'
+  'capabilitiesRoute', 'now', 'problemDetails', 'versionNotImplementedStatus'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
 const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // RFC 9110 §5.5 field value, without obs-text: what Node lets through `setHeader` unchanged.
 const headerValuePattern = /^[\t\x20-\x7e]+$/
+// RFC 3986 §3: a scheme, then only the characters a URI may hold.
+const absoluteUriPattern = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/
+// Where a code's slug can follow: a path segment, a fragment, a URN's part, a query value.
+const typeBaseEndings = ['/', '#', ':', '=']
 
 // Quotes strings, so that '402' does not read like the valid 402.
 function show (value: unknown): string {
@@ -185,6 +201,35 @@ function normalizeClock (value: unknown): Clock {
   return value as Clock
 }
 
+// Statuses a setting may give an outcome instead of its own: those of its row.
+function statusOption<Status extends number> (options: Record<string, unknown>, name: string, code: ErrorCode, fallback: Status): Status {
+  const value = options[name] ?? fallback
+  const statuses: readonly unknown[] = errorOutcomes[code].statuses
+  if (!statuses.includes(value)) {
+    fail(`option "${name}" must be ${statuses.join(', ').replace(/, (\d+)$/, ' or $1')}, got ${show(value)}`)
+  }
+  return value as Status
+}
+
+function normalizeTypeBase (typeBase: unknown): string {
+  const ok = typeof typeBase === 'string' && absoluteUriPattern.test(typeBase) &&
+    typeBaseEndings.includes(typeBase.slice(-1)) && URL.canParse(typeBase + 'x')
+  if (!ok) {
+    fail(`option "problemDetails.typeBase" must be an absolute URI ending in ${typeBaseEndings.map((end) => `"${end}"`).join(', ').replace(/, ([^,]+)$/, ' or $1')}, to which each code's slug is appended (for example "https://example.com/problems/"), got ${show(typeBase)}`)
+  }
+  return typeBase
+}
+
+function normalizeProblemDetails (value: unknown): ProblemTypes | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return problemTypes(defaultTypeBase)
+  if (!isPlainObject(value)) fail(`option "problemDetails" must be a boolean or { typeBase }, got ${show(value)}`)
+  for (const key of Object.keys(value)) {
+    if (key !== 'typeBase') fail(`option "problemDetails" has an unknown key "${key}"; known keys: typeBase`)
+  }
+  return problemTypes(normalizeTypeBase(value.typeBase))
+}
+
 export function normalizeOptions (input: unknown): Settings {
   const options = input === undefined ? {} : input
   if (!isPlainObject(options)) fail(`options must be an object, got ${typeof options}`)
@@ -195,11 +240,8 @@ export function normalizeOptions (input: unknown): Settings {
   const tiers = normalizeTiers(options.tiers)
   const cacheControl = normalizeCacheControl(options.cacheControl)
   const vary = normalizeVary(options.vary)
-  const tierRequiredStatus = options.tierRequiredStatus ?? defaultTierRequiredStatus
-  const tierStatuses: readonly unknown[] = errorOutcomes.FST_TIER_REQUIRED.statuses
-  if (!tierStatuses.includes(tierRequiredStatus)) {
-    fail(`option "tierRequiredStatus" must be ${tierStatuses.join(', ').replace(/, (\d+)$/, ' or $1')}, got ${show(tierRequiredStatus)}`)
-  }
+  const tierRequiredStatus = statusOption<Settings['tierRequiredStatus']>(options, 'tierRequiredStatus', 'FST_TIER_REQUIRED', defaultTierRequiredStatus)
+  const versionNotImplementedStatus = statusOption<Settings['versionNotImplementedStatus']>(options, 'versionNotImplementedStatus', 'FST_VERSION_NOT_IMPLEMENTED', defaultVersionNotImplementedStatus)
   const logLevel = options.logLevel ?? defaultLogLevel
   if (typeof logLevel !== 'string' || !logLevels.has(logLevel)) {
     fail(`option "logLevel" must be one of ${[...logLevels].join(', ')}, got ${JSON.stringify(logLevel)}`)
@@ -213,12 +255,14 @@ export function normalizeOptions (input: unknown): Settings {
     autoOptions: optionalBoolean(options, 'autoOptions', defaultAutoOptions),
     cacheControl,
     vary,
-    tierRequiredStatus: tierRequiredStatus as Settings['tierRequiredStatus'],
+    tierRequiredStatus,
     exposeRequiredTier: optionalBoolean(options, 'exposeRequiredTier', defaultExposeRequiredTier),
     resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
     retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
     capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute),
-    now: normalizeClock(options.now)
+    now: normalizeClock(options.now),
+    problemTypes: normalizeProblemDetails(options.problemDetails),
+    versionNotImplementedStatus
   }
 }

@@ -3,7 +3,8 @@ import { Type, type TSchema } from '@sinclair/typebox'
 // The one table of what the plugin answers. Everything else is derived from it: the error
 // constructors (errors.ts), the TypeBox body schemas (schemas.ts), the default and the
 // allowed Cache-Control (options.ts), the body fields beyond Fastify's error shape
-// (respond.ts), the decision log's fields (log.ts) and the OpenAPI responses (openapi.ts).
+// (respond.ts), the decision log's fields (log.ts), the OpenAPI responses (openapi.ts) and
+// the RFC 9457 problem types (problem.ts).
 // types/index.d.ts is written by hand for readers; test/outcomes.test.ts checks it against
 // this table. Adding an outcome means a row here, its docs and its tests.
 
@@ -30,6 +31,9 @@ interface Row {
   cacheControl: string
   // What the answer means, for the OpenAPI document.
   description: string
+  // The problem type's title (RFC 9457 §3.1.3), the same whatever the status, the message
+  // or the caller. The type's URI is made from the code (lib/problem.ts).
+  title: string
 }
 
 function row (fields: Row): Row {
@@ -44,7 +48,8 @@ export const errorOutcomes = {
     fields: {},
     perCaller: false,
     cacheControl: sharedCacheControl,
-    description: 'No route of this server implements the method'
+    description: 'No route of this server implements the method',
+    title: 'Method Not Implemented'
   }),
   FST_METHOD_NOT_ALLOWED: row({
     status: 405,
@@ -55,7 +60,8 @@ export const errorOutcomes = {
     },
     perCaller: false,
     cacheControl: sharedCacheControl,
-    description: 'The path has routes, none for this method; Allow lists those that answer'
+    description: 'The path has routes, none for this method; Allow lists those that answer',
+    title: 'Method Not Allowed'
   }),
   FST_TIER_REQUIRED: row({
     status: 501,
@@ -66,7 +72,8 @@ export const errorOutcomes = {
     },
     perCaller: true,
     cacheControl: perCallerCacheControl,
-    description: 'The caller\'s plan is below the route\'s tier'
+    description: 'The caller\'s plan is below the route\'s tier',
+    title: 'Plan Required'
   }),
   FST_FEATURE_DISABLED: row({
     status: 501,
@@ -77,7 +84,8 @@ export const errorOutcomes = {
     },
     perCaller: true,
     cacheControl: perCallerCacheControl,
-    description: 'The route\'s feature flag is off for the caller'
+    description: 'The route\'s feature flag is off for the caller',
+    title: 'Feature Disabled'
   }),
   FST_ENDPOINT_NOT_IMPLEMENTED: row({
     status: 501,
@@ -86,7 +94,8 @@ export const errorOutcomes = {
     fields: {},
     perCaller: false,
     cacheControl: sharedCacheControl,
-    description: 'Declared in the API, not implemented by this server'
+    description: 'Declared in the API, not implemented by this server',
+    title: 'Endpoint Not Implemented'
   }),
   FST_TIER_UNAVAILABLE: row({
     status: 503,
@@ -95,18 +104,21 @@ export const errorOutcomes = {
     fields: {},
     perCaller: true,
     cacheControl: 'no-store',
-    description: 'The caller\'s plan or feature flags could not be determined; retry after Retry-After seconds'
+    description: 'The caller\'s plan or feature flags could not be determined; retry after Retry-After seconds',
+    title: 'Plan Unavailable'
   }),
   FST_VERSION_NOT_IMPLEMENTED: row({
     status: 501,
-    statuses: [501],
+    // 406 and 404 are what other servers answer for a version they do not have.
+    statuses: [501, 406, 404],
     message: 'Version %s of %s %s is not implemented',
     fields: {
       version: Type.String({ description: 'The Accept-Version the request asked for' })
     },
     perCaller: false,
     cacheControl: sharedCacheControl,
-    description: 'The version asked for with Accept-Version is not implemented'
+    description: 'The version asked for with Accept-Version is not implemented',
+    title: 'Version Not Implemented'
   }),
   FST_ENDPOINT_GONE: row({
     status: 410,
@@ -115,7 +127,8 @@ export const errorOutcomes = {
     fields: {},
     perCaller: false,
     cacheControl: retiredCacheControl,
-    description: 'The endpoint has been retired (gone, or past its sunset) and will not come back'
+    description: 'The endpoint has been retired (gone, or past its sunset) and will not come back',
+    title: 'Endpoint Gone'
   })
 } as const
 

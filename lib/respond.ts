@@ -3,9 +3,16 @@ import type { FastifyReply } from 'fastify'
 import type { ErrorExtras, PluginError } from './errors'
 import type { Settings } from './options'
 import { usesDefaultErrorHandler } from './fastify-internals'
-import { extraFields, type Outcome } from './outcomes'
+import { AUTO_OPTIONS, extraFields, type Outcome } from './outcomes'
+import { problemContentType, problemOf, type ProblemDetails, type ProblemType } from './problem'
 
-export type Headers = Record<string, string>
+// The problem type an error answer is rendered as, with `problemDetails`. It rides on the
+// outcome's headers under a symbol: decided with them, at registration, by outcomeHeaders();
+// kept by every copy made of them (`{ ...headers, allow }`); never sent, because headers are
+// set by their string names alone.
+const problemTypeKey = Symbol('fastify-not-implemented problem type')
+
+export type Headers = Record<string, string> & { [problemTypeKey]?: ProblemType }
 
 // An answer given before the request body is read leaves that body on the wire, and Node
 // reads and drops all of it to keep the connection open. Up to this size that is cheaper
@@ -22,6 +29,7 @@ export function outcomeHeaders (settings: Settings, outcome: Outcome, vary?: rea
   const policy = settings.cacheControl[outcome]
   if (policy !== false) headers['cache-control'] = policy
   if (vary !== undefined && vary.length > 0) headers.vary = vary.join(', ')
+  if (settings.problemTypes !== undefined && outcome !== AUTO_OPTIONS) headers[problemTypeKey] = settings.problemTypes[outcome]
   return headers
 }
 
@@ -65,6 +73,16 @@ export function bodyOf (error: PluginError): Record<string, unknown> {
   return body
 }
 
+// With `problemDetails`, an app's own error handler gets the problem's members on the error
+// too, and the whole body as `problem`: `reply.type('application/problem+json').send(error.problem)`.
+function describeProblem (error: PluginError, problem: ProblemDetails): void {
+  error.type = problem.type
+  error.title = problem.title
+  error.status = problem.status
+  error.detail = problem.detail
+  error.problem = problem
+}
+
 export function sendError (reply: FastifyReply, error: PluginError, headers: Headers): FastifyReply {
   // Fastify's error path sets `error.headers` on the reply again, so Allow, Cache-Control
   // and Retry-After survive whichever error handler runs.
@@ -72,8 +90,20 @@ export function sendError (reply: FastifyReply, error: PluginError, headers: Hea
   reply.code(error.statusCode)
   // Fastify's own error handler keeps only { statusCode, code, error, message }; with it in
   // place the plugin writes the documented body itself. An app's own handler gets the
-  // error object (with `allow`, `requiredTier`, ... and `headers`) and formats it as it likes.
-  return usesDefaultErrorHandler(reply) ? reply.send(bodyOf(error)) : reply.send(error)
+  // error object (with `allow`, `requiredTier`, ... and `headers`) and formats it as it likes,
+  // with the Content-Type it chooses: the plugin sets problem+json only on a problem body.
+  const problemType = headers[problemTypeKey]
+  const rendered = usesDefaultErrorHandler(reply)
+  if (problemType === undefined) return rendered ? reply.send(bodyOf(error)) : reply.send(error)
+  const problem = problemOf(error, problemType)
+  if (!rendered) {
+    describeProblem(error, problem)
+    return reply.send(error)
+  }
+  // Serialized here: a route's own response schema for this status (say, its own 501) would
+  // otherwise reshape the body, and the header would announce a problem the body is not.
+  reply.header('content-type', problemContentType)
+  return reply.send(JSON.stringify(problem))
 }
 
 export function sendNoContent (reply: FastifyReply, headers: Headers): FastifyReply {

@@ -179,3 +179,41 @@ test('a refused method without the packet Node always attaches keeps the 400', a
   notImplemented.clientErrorHandler.call(app, clientError('HPE_INVALID_METHOD'), socket)
   t.same(calls, ['trace client error', 'write HTTP/1.1 400 Bad Request', 'destroy HPE_INVALID_METHOD'])
 })
+
+test('with problemDetails the raw 501 is a problem, byte for byte', async (t) => {
+  const { app } = await build({ problemDetails: { typeBase: 'https://api.example.com/problems/' }, cacheControl: { FST_METHOD_NOT_IMPLEMENTED: 'max-age=300' } })
+  const { port } = await listen(t, app)
+  const exchange = await rawExchange(port, brew, { untilClosed: true })
+  const body = '{"type":"https://api.example.com/problems/method-not-implemented","title":"Method Not Implemented","status":501,' +
+    '"detail":"Method BREW is not implemented by this server","code":"FST_METHOD_NOT_IMPLEMENTED"}'
+  t.equal(exchange.text, 'HTTP/1.1 501 Not Implemented\r\n' +
+    'Content-Type: application/problem+json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: max-age=300\r\n' +
+    'Connection: close\r\n\r\n' +
+    body)
+  t.equal(exchange.closed, true)
+
+  const plain = await build({ problemDetails: false })
+  const other = await listen(t, plain.app)
+  const [response] = (await rawExchange(other.port, brew, { untilClosed: true })).responses
+  t.same(response.headers['content-type'], ['application/json; charset=utf-8'], 'without the option: JSON, as before')
+  t.same(JSON.parse(response.body), notImplementedBody('BREW'))
+})
+
+test('with problemDetails: true the raw 501 names the documented type', async (t) => {
+  const { app } = await build({ problemDetails: true })
+  const { port } = await listen(t, app)
+  const [response] = (await rawExchange(port, brew, { untilClosed: true })).responses
+  t.equal(response.status, 501)
+  t.same(response.headers['content-type'], ['application/problem+json; charset=utf-8'])
+  t.same(response.headers['cache-control'], ['max-age=60'])
+  t.same(response.headers.connection, ['close'])
+  t.same(JSON.parse(response.body), {
+    type: 'https://github.com/fastify-not-implemented/fastify-not-implemented/blob/main/docs/problems.md#method-not-implemented',
+    title: 'Method Not Implemented',
+    status: 501,
+    detail: 'Method BREW is not implemented by this server',
+    code: 'FST_METHOD_NOT_IMPLEMENTED'
+  })
+})

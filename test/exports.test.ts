@@ -7,7 +7,7 @@ import notImplemented = require('..')
 
 const root = resolve(__dirname, '..')
 
-const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'schemas']
+const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'problemSchemas', 'schemas']
 
 // What types/index.d.ts promises for each code: the status, and the body fields beyond
 // Fastify's error shape (required, and optional).
@@ -18,7 +18,7 @@ const contract = {
   FST_FEATURE_DISABLED: { statusCode: [501], required: ['feature'], optional: [] },
   FST_ENDPOINT_NOT_IMPLEMENTED: { statusCode: [501], required: [], optional: [] },
   FST_TIER_UNAVAILABLE: { statusCode: [503], required: [], optional: [] },
-  FST_VERSION_NOT_IMPLEMENTED: { statusCode: [501], required: ['version'], optional: [] },
+  FST_VERSION_NOT_IMPLEMENTED: { statusCode: [501, 406, 404], required: ['version'], optional: [] },
   FST_ENDPOINT_GONE: { statusCode: [410], required: [], optional: [] }
 } as const
 type Code = keyof typeof contract

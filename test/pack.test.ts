@@ -68,7 +68,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 const cliManifest = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as Manifest
 // What the plugin brings into an app beside Fastify: nothing that only the tool needs.
 const pluginDependencies = ['@fastify/error', '@sinclair/typebox', 'fastify-plugin']
-const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'schemas']
+const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'errors', 'fastifyNotImplemented', 'notImplemented', 'openFeatureFlags', 'openTelemetryMetrics', 'problemSchemas', 'schemas']
 const codes = [
   'FST_METHOD_NOT_IMPLEMENTED',
   'FST_METHOD_NOT_ALLOWED',

@@ -273,3 +273,54 @@ test('deprecated and retired operations: deprecated, x-sunset, and their 410 in 
     await app.close()
   }
 })
+
+// The schema of a response documented in one media type alone: the one it is sent with.
+function problemSchemaOf (response: Json): Json {
+  const types = Object.keys(response.content)
+  if (types.length !== 1 || types[0] !== 'application/problem+json') throw new Error(`expected problem+json content alone, got ${types.join(', ')}`)
+  return response.content['application/problem+json'].schema
+}
+
+for (const swaggerFirst of [false, true]) {
+  const order = swaggerFirst ? '@fastify/swagger registered first' : 'the plugin registered first'
+
+  test(`with problemDetails the document shows application/problem+json and the problem schemas (${order})`, async (t) => {
+    const { doc } = await build(swaggerFirst, { ...gating, problemDetails: true, versionNotImplementedStatus: 406 })
+    const { paths } = doc
+    const post = paths['/pets'].post
+    t.same(Object.keys(post.responses).sort(), ['200', '501', '503'])
+    t.equal(post.responses['501'].description, 'Requires the "plus" plan or a higher one (FST_TIER_REQUIRED)')
+    t.equal(refTitle(doc, problemSchemaOf(post.responses['501'])), 'FST_TIER_REQUIRED.problem')
+    t.equal(refTitle(doc, problemSchemaOf(post.responses['503'])), 'FST_TIER_UNAVAILABLE.problem')
+    t.same(post.responses['503'].headers, { 'retry-after': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } }, 'Retry-After stays documented')
+    t.same(problemSchemaOf(paths['/exports'].get.responses['501']).oneOf.map((s: Json) => refTitle(doc, s)), ['FST_TIER_REQUIRED.problem', 'FST_FEATURE_DISABLED.problem'])
+    t.equal(refTitle(doc, problemSchemaOf(paths['/pets/{petId}'].delete.responses['501'])), 'FST_ENDPOINT_NOT_IMPLEMENTED.problem')
+    // The version answer under the status the option chose.
+    const search = paths['/search'].get
+    t.same(Object.keys(search.responses).sort(), ['200', '406'])
+    t.equal(refTitle(doc, problemSchemaOf(search.responses['406'])), 'FST_VERSION_NOT_IMPLEMENTED.problem')
+    // The app's own 200s and its own 501 keep their JSON.
+    t.same(Object.keys(paths['/pets'].get.responses['200'].content), ['application/json'])
+    t.same(Object.keys(paths['/own'].get.responses['501'].content), ['application/json'])
+
+    const problem = component(doc, problemSchemaOf(post.responses['501']).$ref)
+    t.same(problem.required, ['type', 'title', 'status', 'detail', 'code'])
+    t.same(Object.keys(problem.properties), ['type', 'title', 'status', 'detail', 'code', 'requiredTier'])
+    t.same(component(doc, problemSchemaOf(search.responses['406']).$ref).properties.status, { anyOf: [{ type: 'number', enum: [501] }, { type: 'number', enum: [406] }, { type: 'number', enum: [404] }] })
+
+    const result = await validate(structuredClone(doc) as any)
+    t.equal(result.valid, true, JSON.stringify(result))
+  })
+}
+
+test('without problemDetails the document has no problem schema', async (t) => {
+  const { doc } = await build(false)
+  t.notMatch(JSON.stringify(doc), /problem/)
+})
+
+test('versionNotImplementedStatus: 404 moves the version answer to 404 in the document', async (t) => {
+  const { doc } = await build(false, { ...gating, versionNotImplementedStatus: 404 })
+  const search = doc.paths['/search'].get
+  t.same(Object.keys(search.responses).sort(), ['200', '404'])
+  t.equal(refTitle(doc, jsonSchemaOf(search.responses['404'])), 'FST_VERSION_NOT_IMPLEMENTED')
+})

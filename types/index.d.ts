@@ -129,6 +129,35 @@ declare namespace fastifyNotImplemented {
     capabilitiesRoute?: string | CapabilitiesRouteOptions
     /** The clock every sunset is compared with: milliseconds since the epoch. Default `Date.now`. */
     now?: () => number
+    /**
+     * Every error answer as RFC 9457 `application/problem+json`: `{ type, title, status, detail,
+     * code }` and the same extra fields. `true` takes the project's documented type URIs;
+     * `{ typeBase }` appends each code's slug to your own absolute URI. Default `false`.
+     */
+    problemDetails?: boolean | ProblemDetailsOptions
+    /** Status of FST_VERSION_NOT_IMPLEMENTED. Default 501. */
+    versionNotImplementedStatus?: 501 | 406 | 404
+  }
+
+  export interface ProblemDetailsOptions {
+    /** An absolute URI ending in `/`, `#`, `:` or `=`; the type of a code is this plus its slug (`method-not-allowed`). */
+    typeBase: string
+  }
+
+  /** The body of an answer with `problemDetails` (RFC 9457), as sent and as `error.problem`. */
+  export interface ProblemDetails {
+    /** A URI that differs per code. */
+    type: string
+    /** The same for every answer of a code. */
+    title: string
+    status: number
+    /** The error's message. */
+    detail: string
+    code: ErrorCode
+    allow?: string[]
+    requiredTier?: string
+    feature?: string
+    version?: string
   }
 
   export interface CapabilitiesRouteOptions {
@@ -170,6 +199,16 @@ declare namespace fastifyNotImplemented {
   export interface NotImplementedErrorFields {
     /** The headers the response carries (`Allow`, `Cache-Control`, `Retry-After`, `Vary`). */
     headers?: Record<string, string>
+    /** With `problemDetails`, on the error an app's own error handler gets: the problem's type. */
+    type?: string
+    /** With `problemDetails`: the problem's title. */
+    title?: string
+    /** With `problemDetails`: the status, as `statusCode`. */
+    status?: number
+    /** With `problemDetails`: the message. */
+    detail?: string
+    /** With `problemDetails`: the whole body the plugin would send, ready for `reply.send()`. */
+    problem?: ProblemDetails
   }
 
   export interface NotImplementedErrors {
@@ -180,7 +219,8 @@ declare namespace fastifyNotImplemented {
     FST_FEATURE_DISABLED: FastifyErrorConstructor<{ code: 'FST_FEATURE_DISABLED', statusCode: 501, feature?: string } & NotImplementedErrorFields>
     FST_ENDPOINT_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
     FST_TIER_UNAVAILABLE: FastifyErrorConstructor<{ code: 'FST_TIER_UNAVAILABLE', statusCode: 503 } & NotImplementedErrorFields>
-    FST_VERSION_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_VERSION_NOT_IMPLEMENTED', statusCode: 501, version?: string } & NotImplementedErrorFields>
+    /** 501 unless the plugin's `versionNotImplementedStatus` says 406 or 404. */
+    FST_VERSION_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_VERSION_NOT_IMPLEMENTED', statusCode: 501 | 406 | 404, version?: string } & NotImplementedErrorFields>
     FST_ENDPOINT_GONE: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_GONE', statusCode: 410 } & NotImplementedErrorFields>
   }
 
@@ -206,14 +246,42 @@ declare namespace fastifyNotImplemented {
   export interface NotImplementedSchemas {
     FST_METHOD_NOT_IMPLEMENTED: ErrorBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_METHOD_NOT_ALLOWED: ErrorBodySchema<'FST_METHOD_NOT_ALLOWED', DualLiteral<405>, { allow: DualArray<DualString> }>
-    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', DualUnion<[DualLiteral<501>, DualLiteral<402>, DualLiteral<403>]>, {
-      requiredTier: DualOptional<DualString>
-    }>
+    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', TierStatus, { requiredTier: DualOptional<DualString> }>
     FST_FEATURE_DISABLED: ErrorBodySchema<'FST_FEATURE_DISABLED', DualLiteral<501>, { feature: DualString }>
     FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>
-    FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', DualLiteral<501>, { version: DualString }>
+    FST_VERSION_NOT_IMPLEMENTED: ErrorBodySchema<'FST_VERSION_NOT_IMPLEMENTED', VersionStatus, { version: DualString }>
     FST_ENDPOINT_GONE: ErrorBodySchema<'FST_ENDPOINT_GONE', DualLiteral<410>>
+  }
+
+  type TierStatus = DualUnion<[DualLiteral<501>, DualLiteral<402>, DualLiteral<403>]>
+  type VersionStatus = DualUnion<[DualLiteral<501>, DualLiteral<406>, DualLiteral<404>]>
+
+  /** The `$id` under which the plugin registers the problem schema of a code, with `problemDetails`. */
+  export type ProblemSchemaId<Code extends ErrorCode> = `fastify-not-implemented/problem/${Code}`
+
+  /** The TypeBox schema of one body in problem form: RFC 9457's members, the code and the outcome's own fields. */
+  export type ProblemBodySchema<
+    Code extends ErrorCode,
+    Status extends DualSchema,
+    Extra extends Record<string, DualSchema> = Record<never, never>
+  > = DualObject<{
+    type: DualString
+    title: DualString
+    status: Status
+    detail: DualString
+    code: DualLiteral<Code>
+  } & Extra> & { $id: ProblemSchemaId<Code>, title: `${Code}.problem` }
+
+  export interface NotImplementedProblemSchemas {
+    FST_METHOD_NOT_IMPLEMENTED: ProblemBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>
+    FST_METHOD_NOT_ALLOWED: ProblemBodySchema<'FST_METHOD_NOT_ALLOWED', DualLiteral<405>, { allow: DualArray<DualString> }>
+    FST_TIER_REQUIRED: ProblemBodySchema<'FST_TIER_REQUIRED', TierStatus, { requiredTier: DualOptional<DualString> }>
+    FST_FEATURE_DISABLED: ProblemBodySchema<'FST_FEATURE_DISABLED', DualLiteral<501>, { feature: DualString }>
+    FST_ENDPOINT_NOT_IMPLEMENTED: ProblemBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
+    FST_TIER_UNAVAILABLE: ProblemBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>
+    FST_VERSION_NOT_IMPLEMENTED: ProblemBodySchema<'FST_VERSION_NOT_IMPLEMENTED', VersionStatus, { version: DualString }>
+    FST_ENDPOINT_GONE: ProblemBodySchema<'FST_ENDPOINT_GONE', DualLiteral<410>>
   }
 
   /**
@@ -239,6 +307,11 @@ declare namespace fastifyNotImplemented {
   export const errors: NotImplementedErrors
   /** TypeBox schemas of every body, registered with `addSchema` under `fastify-not-implemented/<code>`. */
   export const schemas: NotImplementedSchemas
+  /**
+   * TypeBox schemas of every body in problem form, registered with `addSchema` under
+   * `fastify-not-implemented/problem/<code>` when `problemDetails` is on.
+   */
+  export const problemSchemas: NotImplementedProblemSchemas
   /**
    * Turns an OpenFeature client into `isFeatureEnabled`. A flag the provider does not know is
    * off; a provider that cannot answer (not ready, fatal) makes gated routes answer 503.

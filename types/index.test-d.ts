@@ -12,6 +12,7 @@ import notImplemented, {
   clientErrorHandler,
   errors,
   schemas,
+  problemSchemas,
   openFeatureFlags,
   type FastifyNotImplementedOptions,
   type CapabilityMatrix,
@@ -19,6 +20,7 @@ import notImplemented, {
   type ErrorCode,
   type IsFeatureEnabled,
   type Outcome,
+  type ProblemDetails,
   type TierName
 } from 'fastify-not-implemented'
 import notImplementedRequired = require('fastify-not-implemented')
@@ -34,6 +36,7 @@ expectAssignable<Plugin>(notImplementedRequired.notImplemented)
 expectAssignable<Plugin>(notImplementedRequired.fastifyNotImplemented)
 expectType<typeof errors>(notImplementedRequired.errors)
 expectType<typeof schemas>(notImplementedRequired.schemas)
+expectType<typeof problemSchemas>(notImplementedRequired.problemSchemas)
 expectType<typeof clientErrorHandler>(notImplementedRequired.clientErrorHandler)
 expectType<typeof openFeatureFlags>(notImplementedRequired.openFeatureFlags)
 
@@ -74,12 +77,21 @@ app.register(fastifyNotImplemented, {
 app.register(notImplemented, { vary: 'Authorization', capabilitiesRoute: '/capabilities', prefix: '/api' })
 app.register(notImplemented, { resolveTier: async () => null, tierRequiredStatus: 403 })
 app.register(notImplemented, { tiers: ['free', 'plus'] as const })
+app.register(notImplemented, { problemDetails: true, versionNotImplementedStatus: 406 })
+app.register(notImplemented, { problemDetails: { typeBase: 'https://example.com/problems/' }, versionNotImplementedStatus: 404 })
+app.register(notImplemented, { problemDetails: false, versionNotImplementedStatus: 501 })
 const asyncResolver = async (request: FastifyRequest): Promise<string | undefined> => request.headers.authorization
 app.register(notImplemented, { resolveTier: asyncResolver })
 
 // Bad options.
 expectError(app.register(notImplemented, { autoOptions: 'yes' }))
 expectError(app.register(notImplemented, { tierRequiredStatus: 404 }))
+expectError(app.register(notImplemented, { versionNotImplementedStatus: 400 }))
+expectError(app.register(notImplemented, { versionNotImplementedStatus: '406' }))
+expectError(app.register(notImplemented, { problemDetails: 'yes' }))
+expectError(app.register(notImplemented, { problemDetails: { typeBase: 42 } }))
+expectError(app.register(notImplemented, { problemDetails: { base: 'https://example.com/problems/' } }))
+expectError(app.register(notImplemented, { problemDetails: {} }))
 expectError(app.register(notImplemented, { cacheControl: { FST_NOT_A_CODE: 'no-store' } }))
 expectError(app.register(notImplemented, { cacheControl: { OPTIONS: true } }))
 expectError(app.register(notImplemented, { tiers: 'plus' }))
@@ -209,6 +221,16 @@ app.setErrorHandler((error: FastifyError, _request, reply) => {
   }
   if (error instanceof errors.FST_VERSION_NOT_IMPLEMENTED) {
     expectType<string | undefined>(error.version)
+    expectType<501 | 406 | 404>(error.statusCode)
+  }
+  if (error instanceof errors.FST_METHOD_NOT_IMPLEMENTED) {
+    // With problemDetails, the problem's members and the whole body.
+    expectType<string | undefined>(error.type)
+    expectType<string | undefined>(error.title)
+    expectType<number | undefined>(error.status)
+    expectType<string | undefined>(error.detail)
+    expectType<ProblemDetails | undefined>(error.problem)
+    if (error.problem !== undefined) return reply.type('application/problem+json').send(error.problem)
   }
   expectError(error.allow)
   return reply.send(error)
@@ -235,13 +257,44 @@ expectType<{ statusCode: 501, code: 'FST_ENDPOINT_NOT_IMPLEMENTED', error: strin
 expectType<{ statusCode: 503, code: 'FST_TIER_UNAVAILABLE', error: string, message: string }>(
   {} as Static<typeof schemas.FST_TIER_UNAVAILABLE>
 )
-expectType<{ statusCode: 501, code: 'FST_VERSION_NOT_IMPLEMENTED', error: string, message: string, version: string }>(
+expectType<{ statusCode: 501 | 406 | 404, code: 'FST_VERSION_NOT_IMPLEMENTED', error: string, message: string, version: string }>(
   {} as Static<typeof schemas.FST_VERSION_NOT_IMPLEMENTED>
 )
 expectType<{ statusCode: 410, code: 'FST_ENDPOINT_GONE', error: string, message: string }>(
   {} as Static<typeof schemas.FST_ENDPOINT_GONE>
 )
 expectType<ErrorCode[]>(Object.keys(schemas) as Array<keyof typeof schemas>)
+
+// problemSchemas: the same in problem form (RFC 9457), one per code.
+expectType<'fastify-not-implemented/problem/FST_METHOD_NOT_ALLOWED'>(problemSchemas.FST_METHOD_NOT_ALLOWED.$id)
+expectType<'FST_TIER_REQUIRED.problem'>(problemSchemas.FST_TIER_REQUIRED.title)
+expectType<{ type: string, title: string, status: 501, detail: string, code: 'FST_METHOD_NOT_IMPLEMENTED' }>(
+  {} as Static<typeof problemSchemas.FST_METHOD_NOT_IMPLEMENTED>
+)
+expectType<{ type: string, title: string, status: 405, detail: string, code: 'FST_METHOD_NOT_ALLOWED', allow: string[] }>(
+  {} as Static<typeof problemSchemas.FST_METHOD_NOT_ALLOWED>
+)
+expectType<{ type: string, title: string, status: 501 | 402 | 403, detail: string, code: 'FST_TIER_REQUIRED', requiredTier?: string }>(
+  {} as Static<typeof problemSchemas.FST_TIER_REQUIRED>
+)
+expectType<{ type: string, title: string, status: 501, detail: string, code: 'FST_FEATURE_DISABLED', feature: string }>(
+  {} as Static<typeof problemSchemas.FST_FEATURE_DISABLED>
+)
+expectType<{ type: string, title: string, status: 501, detail: string, code: 'FST_ENDPOINT_NOT_IMPLEMENTED' }>(
+  {} as Static<typeof problemSchemas.FST_ENDPOINT_NOT_IMPLEMENTED>
+)
+expectType<{ type: string, title: string, status: 503, detail: string, code: 'FST_TIER_UNAVAILABLE' }>(
+  {} as Static<typeof problemSchemas.FST_TIER_UNAVAILABLE>
+)
+expectType<{ type: string, title: string, status: 501 | 406 | 404, detail: string, code: 'FST_VERSION_NOT_IMPLEMENTED', version: string }>(
+  {} as Static<typeof problemSchemas.FST_VERSION_NOT_IMPLEMENTED>
+)
+expectType<ErrorCode[]>(Object.keys(problemSchemas) as Array<keyof typeof problemSchemas>)
+expectType<{ type: string, title: string, status: 405, detail: string, code: 'FST_METHOD_NOT_ALLOWED', allow: string[] }>(
+  {} as StaticOne<typeof problemSchemas.FST_METHOD_NOT_ALLOWED>
+)
+// A problem body is assignable to ProblemDetails.
+expectAssignable<ProblemDetails>({} as Static<typeof problemSchemas.FST_TIER_REQUIRED>)
 
 // ... referenced with TypeBox 0.34: `Type.Ref(schema)`, or by `$id`; both keep the body's type.
 type TierRequiredBody = { statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string }
