@@ -19,6 +19,7 @@ import { schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
+import { setUpTierCache } from './tier-cache-setup'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
@@ -31,6 +32,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     ? undefined
     : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
   rememberSettings(fastify, settings)
+  const tierSource = setUpTierCache(fastify, settings)
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
@@ -41,7 +43,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     let hook
     if (gate !== undefined) {
       if (!gate.implemented) markUnbuilt(route)
-      hook = gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented
+      hook = gate.implemented ? buildGateHook(gate, settings, tierSource) : endpointNotImplemented
       // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
       route.onRequest = route.onRequest === undefined ? [hook] : [...[route.onRequest].flat(), hook]
     }

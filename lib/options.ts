@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import { defaultCacheControl, errorOutcomes, outcomeNames, perCallerOutcomes, type Outcome } from './outcomes'
 import { isPrivateToCaller } from './cache-control'
+import { normalizeTierCache, type TierCacheOptions, type TierCacheSettings } from './tier-cache-options'
+import { normalizeUpgradeUrl, type UpgradeUrl } from './upgrade-url'
 
 export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
 export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
@@ -18,6 +20,9 @@ export interface PluginOptions {
   retryAfter?: number
   logLevel?: LogLevel
   capabilitiesRoute?: string | CapabilitiesRouteOptions
+  tierCache?: TierCacheOptions
+  hideBelowTier?: boolean
+  upgradeUrl?: UpgradeUrl
 }
 
 export interface CapabilitiesRouteOptions {
@@ -43,6 +48,9 @@ export interface Settings {
   retryAfter: number
   logLevel: LogLevel
   capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
+  tierCache: TierCacheSettings | undefined
+  hideBelowTier: boolean
+  upgradeUrl: UpgradeUrl | undefined
 }
 
 export const defaultAutoOptions = true
@@ -51,13 +59,14 @@ export const defaultExposeRequiredTier = true
 export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
+export const defaultHideBelowTier = false
 // Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
 export const maxResolverTimeout = 2147483647 // ms
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
-  'capabilitiesRoute'
+  'capabilitiesRoute', 'tierCache', 'hideBelowTier', 'upgradeUrl'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
@@ -189,10 +198,11 @@ export function normalizeOptions (input: unknown): Settings {
     fail(`option "logLevel" must be one of ${[...logLevels].join(', ')}, got ${JSON.stringify(logLevel)}`)
   }
 
+  const resolveTier = optionalFunction<ResolveTier>(options, 'resolveTier')
   return {
     tiers,
     tierRank: new Map(tiers.map((tier, rank) => [tier, rank])),
-    resolveTier: optionalFunction<ResolveTier>(options, 'resolveTier'),
+    resolveTier,
     isFeatureEnabled: optionalFunction<IsFeatureEnabled>(options, 'isFeatureEnabled'),
     autoOptions: optionalBoolean(options, 'autoOptions', defaultAutoOptions),
     cacheControl,
@@ -202,6 +212,9 @@ export function normalizeOptions (input: unknown): Settings {
     resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
     retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
-    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute)
+    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute),
+    tierCache: normalizeTierCache(options.tierCache, resolveTier !== undefined),
+    hideBelowTier: optionalBoolean(options, 'hideBelowTier', defaultHideBelowTier),
+    upgradeUrl: normalizeUpgradeUrl(options.upgradeUrl)
   }
 }
