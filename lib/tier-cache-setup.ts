@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Settings } from './options'
 import { plainTierSource, TierCache, type TierSource } from './tier-cache'
-import { joinFleet } from './tier-fleet'
+import { invalidateTimeout, joinFleet } from './tier-fleet'
+import { withTimeout } from './with-timeout'
 
 // Builds what the gates ask for a caller's tier (the resolver itself, or the entitlement
 // cache in front of it) and the `invalidateTier` decorator. Without `tierCache` nothing is
@@ -17,6 +18,9 @@ export function setUpTierCache (fastify: FastifyInstance, settings: Settings): T
     if (options.redis !== undefined) {
       const fleet = joinFleet(options.redis, cache, options, settings.tierRank, settings.resolverTimeout, fastify.log)
       invalidate = fleet.invalidate
+      // Invalidations reach this instance once it is subscribed: the app waits for that,
+      // up to a limit, so that a Redis that is down delays no start-up for long.
+      fastify.addHook('onReady', async () => { await withTimeout(fleet.subscribed, invalidateTimeout).catch(() => {}) })
       fastify.addHook('onClose', async () => fleet.close())
     }
   }

@@ -140,20 +140,28 @@ export class TierCache {
   // the answer was on its way hands it to the requests that waited for it (they came
   // before) and keeps nothing.
   async #settle (key: string, request: FastifyRequest, current: () => boolean): Promise<string | null> {
+    let resolved: Resolved
     try {
-      const resolved = await this.#fetch(key, () => this.#ask(request))
-      if (current()) this.#entries.set(key, { ...resolved, failedAt: 0 })
-      return resolved.tier
+      resolved = await this.#fetch(key, () => this.#ask(request))
     } catch (cause) {
-      const entry = this.#entries.peek(key)
-      const now = clock.now()
-      if (entry === undefined || now - entry.at >= this.#options.ttl + this.#options.staleIfError) throw cause
-      if (entry.failedAt === 0) this.#warn(key, entry, now, cause)
-      entry.failedAt = now
-      return entry.tier
-    } finally {
       if (current()) this.#inFlight.delete(key)
+      return this.#fallBack(key, cause)
     }
+    if (current()) {
+      this.#inFlight.delete(key)
+      this.#entries.set(key, { ...resolved, failedAt: 0 })
+    }
+    return resolved.tier
+  }
+
+  // Stale if error: the tenant's tier while it is within ttl + staleIfError, else the failure.
+  #fallBack (key: string, cause: unknown): string | null {
+    const entry = this.#entries.peek(key)
+    const now = clock.now()
+    if (entry === undefined || now - entry.at >= this.#options.ttl + this.#options.staleIfError) throw cause
+    if (entry.failedAt === 0) this.#warn(key, entry, now, cause)
+    entry.failedAt = now
+    return entry.tier
   }
 
   // One line per tenant per outage: the first failure; the next success ends the outage.

@@ -32,6 +32,11 @@ end
 if redis.call('get', KEYS[3]) == ARGV[4] then redis.call('del', KEYS[3]) end
 return 1`
 
+// Ends the lease if it is still the caller's: a failed call lets the others ask at once.
+const releaseScript = `
+if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+return 1`
+
 // Moves the tenant's generation (so no answer asked for before lands after) and drops its tier.
 const invalidateScript = `
 redis.call('incr', KEYS[2])
@@ -39,13 +44,19 @@ redis.call('pexpire', KEYS[2], ARGV[1])
 redis.call('del', KEYS[1], KEYS[3])
 return 1`
 
+// What a failed Redis call leaves behind: nothing; the caller has already moved on.
+const ignore = (): void => {}
+
 interface PendingInvalidation {
   confirmed: number
   expected: number
-  done: () => void
+  // Settles the wait once every instance that got the message has confirmed it.
+  check: () => void
 }
 
 export interface Fleet {
+  // Settles once the first subscription is made, or fails (Redis down: the app starts anyway).
+  subscribed: Promise<void>
   invalidate (key: string): Promise<void>
   close (): void
 }
@@ -71,10 +82,11 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
   const fresh = (resolved: Resolved | undefined): resolved is Resolved => resolved !== undefined && clock.now() - resolved.at < ttl
 
   // Another instance holds the tenant's lease: its answer, once it is in Redis; undefined
-  // when the lease ends without one, or Redis stops answering.
+  // when the lease ends without one, or Redis stops answering. Real time, not the cache's
+  // clock: this is a wait, not an age.
   async function answerOfLeaseHolder (key: string): Promise<Resolved | undefined> {
-    const deadline = clock.now() + lease
-    while (clock.now() < deadline) {
+    const deadline = performance.now() + lease
+    while (performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, leasePollInterval))
       let read: Array<string | null>
       try {
@@ -108,9 +120,16 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
       const answer = await answerOfLeaseHolder(key)
       if (answer !== undefined) return answer
     }
-    const resolved = await own()
+    // Both scripts end the lease only if it is this call's (the token): not another's.
+    let resolved: Resolved
+    try {
+      resolved = await own()
+    } catch (error) {
+      timed(() => redis.eval(releaseScript, 1, leaseKey(key), token)).catch(ignore)
+      throw error
+    }
     timed(() => redis.eval(storeScript, 3, tierKey(key), generationKey(key), leaseKey(key), generation, JSON.stringify([resolved.tier, resolved.at]), ttl, token))
-      .catch(() => {})
+      .catch(ignore)
     return resolved
   }
 
@@ -125,12 +144,12 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
       }
       if (typeof id !== 'string' || typeof key !== 'string') return
       cache.forget(key)
-      if (up()) timed(() => redis.publish(acknowledgeChannel, id)).catch(() => {})
+      timed(() => redis.publish(acknowledgeChannel, id)).catch(ignore)
     } else {
       const waiting = pending.get(message)
       if (waiting === undefined) return
       waiting.confirmed++
-      if (waiting.confirmed >= waiting.expected) waiting.done()
+      waiting.check()
     }
   }
 
@@ -139,39 +158,47 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
   let connectedBefore = false
   // Errors are the connection's; ioredis reconnects on its own. An unhandled 'error'
   // event would end the process.
-  subscriber.on('error', () => {})
+  subscriber.on('error', ignore)
   subscriber.on('message', onMessage)
-  // After a reconnection this instance may have missed invalidations: it forgets everything.
+  // Whenever the subscription (re)connects, this instance may have missed invalidations:
+  // it forgets every tenant. (Invalidations drop the tier from Redis before they are
+  // published, so what it reads from Redis afterwards is current.)
   subscriber.on('ready', () => {
-    if (connectedBefore) {
-      cache.clear()
-      log.info('fastify-not-implemented: reconnected to Redis; the local tier cache was emptied, as invalidations may have been missed')
-    }
+    cache.clear()
+    if (connectedBefore) log.info('fastify-not-implemented: reconnected to Redis; the local tier cache was emptied, as invalidations may have been missed')
     connectedBefore = true
   })
-  subscriber.subscribe(invalidateChannel, acknowledgeChannel).catch(() => {})
+  const subscribed = subscriber.subscribe(invalidateChannel, acknowledgeChannel).then(ignore, ignore)
 
+  // Resolves once every instance subscribed when it was published (this one too) has
+  // forgotten the tenant; rejects, having forgotten it here, when that cannot be known.
   async function invalidate (key: string): Promise<void> {
     cache.forget(key)
     const id = randomUUID()
-    let settle: () => void = () => {}
+    let settle!: () => void
     const confirmed = new Promise<void>((resolve) => { settle = resolve })
-    const waiting: PendingInvalidation = { confirmed: 0, expected: Infinity, done: settle }
+    const waiting: PendingInvalidation = {
+      confirmed: 0,
+      expected: Infinity,
+      check () { if (waiting.confirmed >= waiting.expected) settle() }
+    }
     pending.set(id, waiting)
     try {
       if (!up()) throw new Error('the Redis client is not connected')
       await timed(() => redis.eval(invalidateScript, 3, tierKey(key), generationKey(key), leaseKey(key), generationTtl))
       waiting.expected = await timed(() => redis.publish(invalidateChannel, JSON.stringify([id, key])))
-      if (waiting.confirmed < waiting.expected) await withTimeout(confirmed, invalidateTimeout)
+      waiting.check()
+      await withTimeout(confirmed, invalidateTimeout)
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      throw new Error(`fastify-not-implemented: invalidateTier(${JSON.stringify(key)}) forgot the tier on this instance, but other instances may still hold it for up to ${ttl} ms: ${reason}${waiting.expected === Infinity ? '' : ` (${waiting.confirmed} of ${waiting.expected} subscribed instances confirmed)`}`, { cause: error })
+      const counted = waiting.expected === Infinity ? '' : ` (${waiting.confirmed} of ${waiting.expected} subscribed instances confirmed)`
+      throw new Error(`fastify-not-implemented: invalidateTier(${JSON.stringify(key)}) forgot the tier on this instance, but other instances may still hold it for up to ${ttl} ms: ${(error as Error).message}${counted}`, { cause: error })
     } finally {
       pending.delete(id)
     }
   }
 
   return {
+    subscribed,
     invalidate,
     close () {
       subscriber.disconnect()

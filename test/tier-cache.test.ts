@@ -55,7 +55,7 @@ async function build (t: Test, resolve: Resolver, options: Partial<Options> = {}
 const asTenant = (tenant: string | undefined, url = '/plus'): { url: string, headers: Record<string, string> } =>
   ({ url, headers: tenant === undefined ? {} : { 'x-tenant': tenant } })
 
-function checkServed (t: Test, res: { statusCode: number, body: string }, message?: string): void {
+function checkServed (t: Test, res: { statusCode: number, body: string }, message = 'served'): void {
   t.equal(res.statusCode, 200, message)
   t.equal(res.body, 'served', message)
 }
