@@ -31,10 +31,10 @@ export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequ
 // and when anything else goes wrong on the way: `done()` is called on one path alone.
 // `tierSource` is the resolver, or the entitlement cache in front of it (tier-cache.ts),
 // with the time the gate allows it.
-export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: TierSource | undefined): Hook {
+export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: TierSource): Hook {
   const { tier: requiredTier, tierRank: requiredRank, feature } = gate
   const { tierRank, resolverTimeout, logLevel, tiers, hideBelowTier, upgradeUrl } = settings
-  const { resolve: resolveTier, timeout: tierTimeout } = tierSource as TierSource
+  const { resolve: resolveTier, timeout: tierTimeout } = tierSource
   const isFeatureEnabled = settings.isFeatureEnabled as NonNullable<Settings['isFeatureEnabled']>
   const tierHeaders = outcomeHeaders(settings, 'FST_TIER_REQUIRED', settings.vary)
   const featureHeaders = outcomeHeaders(settings, 'FST_FEATURE_DISABLED', settings.vary)

@@ -7,10 +7,10 @@ import { withTimeout } from './with-timeout'
 // Builds what the gates ask for a caller's tier (the resolver itself, or the entitlement
 // cache in front of it) and the `invalidateTier` decorator. Without `tierCache` nothing is
 // cached, so `invalidateTier` has nothing to forget and resolves at once.
-export function setUpTierCache (fastify: FastifyInstance, settings: Settings): TierSource | undefined {
+export function setUpTierCache (fastify: FastifyInstance, settings: Settings): TierSource {
   const options = settings.tierCache
   let invalidate = async (_key: string): Promise<void> => {}
-  let source = settings.resolveTier === undefined ? undefined : plainTierSource(settings)
+  let source = plainTierSource(settings)
   if (options !== undefined) {
     const cache = new TierCache(settings, fastify.log)
     source = cache.source()

@@ -38,6 +38,7 @@ export const outageRetryInterval = 1000 // ms
 // The time source of the cache; Date.now, so that instances on other hosts age a tier alike.
 export const clock = { now: Date.now }
 
+// The resolver itself (undefined where no route has a tier: then no gate calls it).
 export function plainTierSource (settings: Settings): TierSource {
   return { resolve: settings.resolveTier as ResolveTier, timeout: settings.resolverTimeout }
 }

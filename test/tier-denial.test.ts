@@ -146,3 +146,30 @@ test('upgradeUrl with an app error handler: the error carries upgradeUrl and the
   t.same(res.json(), { upgrade: '/billing' })
   t.equal(res.headers.link, '</billing>; rel="payment"')
 })
+
+test('hideBelowTier: the README\'s way to close Allow and OPTIONS makes every method at the path answer like a path that does not exist', async (t) => {
+  const make = async (withRoutes: boolean): Promise<FastifyInstance> => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(notImplemented, { tiers, resolveTier: tierFromHeader, hideBelowTier: true })
+    // The same methods answer elsewhere in both apps: what differs is /reports alone.
+    app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/elsewhere', handler: async () => 'elsewhere' })
+    if (withRoutes) {
+      app.get('/reports', { config: { tier: 'plus' } }, async () => 'secret')
+      app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/reports', config: { tier: 'plus' }, handler: (_request, reply) => reply.callNotFound() })
+    }
+    await app.ready()
+    return app
+  }
+  const hidden = await make(true)
+  const absent = await make(false)
+  for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
+    const denied = await hidden.inject({ method, url: '/reports', headers: { 'x-tier': 'free' } })
+    const missing = await absent.inject({ method, url: '/reports', headers: { 'x-tier': 'free' } })
+    t.equal(denied.statusCode, 404, `${method}: 404`)
+    t.equal(denied.headers.allow, undefined, `${method}: no Allow`)
+    t.same(withoutDate(denied.headers), withoutDate(missing.headers), `${method}: the same headers`)
+    t.equal(denied.body, missing.body, `${method}: the same bytes`)
+  }
+  t.equal((await hidden.inject({ url: '/reports', headers: { 'x-tier': 'plus' } })).body, 'secret')
+})
