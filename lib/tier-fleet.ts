@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisLike, RedisSubscriberLike, TierCacheSettings } from './tier-cache-options'
 import { clock, type Resolved, type TierCache } from './tier-cache'
-import { withTimeout } from './with-timeout'
+import { TimeoutError, withTimeout } from './with-timeout'
 
 // How the instances of a fleet share resolved tiers and invalidations through one Redis
 // (docs/entitlement-cache.md has the whole design). Redis is a help, never a dependency:
@@ -68,7 +68,14 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
   const generationTtl = ttl + 4 * lease
   const pending = new Map<string, PendingInvalidation>()
   const up = (): boolean => redis.status === 'ready'
-  const timed = <T>(call: () => Promise<T>): Promise<T> => withTimeout(Promise.resolve().then(call), redisTimeout)
+  // `redisTimeout` measured as time the process could have read the answer in: when the
+  // timer fires, a reply that came in while the event loop was busy elsewhere is read first
+  // (the poll phase runs before setImmediate), so a busy process is not taken for a slow Redis.
+  const timed = <T>(call: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => setImmediate(() => reject(new TimeoutError(redisTimeout))), redisTimeout)
+    timer.unref()
+    Promise.resolve().then(call).then(resolve, reject).finally(() => clearTimeout(timer))
+  })
 
   function parse (stored: string | null): Resolved | undefined {
     if (stored === null) return undefined
