@@ -42,8 +42,10 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
   const extensions: JsonObject = {}
   const tier = gate?.tier
   const feature = gate?.feature
-  // With `exposeRequiredTier: false` the app keeps its plan names from clients: so does the document.
-  const showTier = tier !== undefined && settings.exposeRequiredTier
+  // With `exposeRequiredTier: false` the app keeps its plan names from clients: so does the
+  // document. With `hideBelowTier` a caller below the tier gets the app's 404: the document
+  // names neither the tier nor an answer the route never gives.
+  const showTier = tier !== undefined && settings.exposeRequiredTier && !settings.hideBelowTier
   if (showTier) extensions[X_TIER] = tier
   if (feature !== undefined) extensions[X_FEATURE] = feature
 
@@ -52,7 +54,7 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
     extensions[X_NOT_IMPLEMENTED] = true
     addAnswer(answers, 'FST_ENDPOINT_NOT_IMPLEMENTED')
   } else {
-    if (tier !== undefined) {
+    if (tier !== undefined && !settings.hideBelowTier) {
       addAnswer(answers, 'FST_TIER_REQUIRED', settings.tierRequiredStatus, showTier ? `Requires the "${tier}" plan or a higher one` : 'Not available on the caller\'s plan')
     }
     if (feature !== undefined) addAnswer(answers, 'FST_FEATURE_DISABLED', undefined, `Feature "${feature}" is off for the caller`)

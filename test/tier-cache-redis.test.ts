@@ -45,7 +45,8 @@ async function fleet (t: Test, server: RedisServer, resolve: Resolver, options: 
     await app.register(notImplemented, {
       tiers,
       resolveTier: resolver as Options['resolveTier'],
-      resolverTimeout: 200,
+      // Long enough that a loaded machine does not outlive a lease by accident.
+      resolverTimeout: 1000,
       tierCache: { key: tenantKey, ttl, staleIfError: 10_000, redis: await client(t, server.port) },
       ...options
     })
@@ -56,6 +57,11 @@ async function fleet (t: Test, server: RedisServer, resolve: Resolver, options: 
   return { apps, resolver, handler, admin: await client(t, server.port) }
 }
 
+// Waits until the tenant's tier is in Redis (an instance writes it after answering).
+async function stored (admin: Redis, tenant: string): Promise<void> {
+  while (await admin.get(tierKey(tenant)) === null) await sleep(2)
+}
+
 const statuses = async (apps: FastifyInstance[], tenant: string): Promise<number[]> =>
   await Promise.all(apps.map(async (app) => (await app.inject(asTenant(tenant))).statusCode))
 
@@ -63,9 +69,9 @@ test('the fleet', async (t) => {
   const server = await startRedis((fn) => t.teardown(fn))
 
   t.test('a tier resolved on one instance answers on the others from Redis, with no resolver call', async (t) => {
-    const { apps, resolver } = await fleet(t, server, () => 'plus')
+    const { apps, resolver, admin } = await fleet(t, server, () => 'plus')
     t.equal((await apps[0].inject(asTenant('t1'))).statusCode, 200)
-    await sleep(20)
+    await stored(admin, 't1')
     t.same(await statuses(apps, 't1'), [200, 200, 200])
     t.same(await statuses(apps, 't1'), [200, 200, 200])
     t.equal(resolver.calls, 1, 'one resolver call for the fleet')
@@ -81,9 +87,9 @@ test('the fleet', async (t) => {
 
   t.test('invalidateTier on one instance is seen by every instance before it resolves', async (t) => {
     let plan = 'free'
-    const { apps, resolver } = await fleet(t, server, () => plan)
+    const { apps, resolver, admin } = await fleet(t, server, () => plan)
     await apps[0].inject(asTenant('t3'))
-    await sleep(20)
+    await stored(admin, 't3')
     t.same(await statuses(apps, 't3'), [501, 501, 501])
     plan = 'enterprise'
     t.same(await statuses(apps, 't3'), [501, 501, 501], 'each instance still has free')
@@ -132,7 +138,7 @@ test('the fleet', async (t) => {
   })
 
   t.test('a lease left by an instance that died is waited out, then this instance asks', async (t) => {
-    const { apps, resolver, admin } = await fleet(t, server, () => 'plus')
+    const { apps, resolver, admin } = await fleet(t, server, () => 'plus', { resolverTimeout: 200 })
     await admin.set(leaseKey('t7'), 'dead-instance', 'PX', 60_000)
     const started = performance.now()
     t.equal((await apps[0].inject(asTenant('t7'))).statusCode, 200)
@@ -161,14 +167,14 @@ test('the fleet', async (t) => {
   t.test('a slow Redis delays a miss by at most its own timeout; nothing fails', async (t) => {
     const { apps, resolver, admin } = await fleet(t, server, () => 'plus')
     await apps[0].inject(asTenant('t9-warm'))
-    await admin.call('CLIENT', 'PAUSE', '400', 'ALL')
+    await admin.call('CLIENT', 'PAUSE', '1000', 'ALL')
     const started = performance.now()
     t.same(await statuses(apps, 't9'), [200, 200, 200])
     t.same(await statuses(apps, 't9-warm'), [200, 200, 200])
     const took = performance.now() - started
-    t.ok(took < 350, `answered within ${Math.round(took)} ms while Redis was paused`)
+    t.ok(took < 800, `answered within ${Math.round(took)} ms while Redis was paused for 1000 ms`)
     t.ok(resolver.calls >= 4)
-    await sleep(400)
+    await sleep(1000)
   })
 
   t.test('an instance waiting on another\'s lease resolves itself when Redis stops answering', async (t) => {
@@ -237,7 +243,7 @@ test('the fleet', async (t) => {
     app.get('/plus', { config: { tier: 'plus' } }, async () => 'served')
     const started = performance.now()
     await app.ready()
-    t.ok(performance.now() - started < 1500, 'start-up waits for the subscription a second at most')
+    t.ok(performance.now() - started < 3000, 'start-up waits for the subscription about a second, not for Redis')
     t.equal((await app.inject(asTenant('t13'))).statusCode, 200)
     t.equal((await app.inject(asTenant('t13'))).statusCode, 200)
     t.equal(resolver.calls, 1, 'and the local cache keeps it')

@@ -2,6 +2,7 @@ import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import notImplemented = require('..')
 import { fastifyNotFound, tierRequiredBody } from './helpers/bodies'
+import swagger from '@fastify/swagger'
 import { counted, logCapture, tierFromHeader, tiers } from './helpers/gating'
 
 // What a caller below the route's tier sees with `hideBelowTier` (the app's own 404, byte
@@ -172,4 +173,16 @@ test('hideBelowTier: the README\'s way to close Allow and OPTIONS makes every me
     t.equal(denied.body, missing.body, `${method}: the same bytes`)
   }
   t.equal((await hidden.inject({ url: '/reports', headers: { 'x-tier': 'plus' } })).body, 'secret')
+})
+
+test('hideBelowTier: the OpenAPI document names neither the tier nor a denial the route never gives', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'hidden', version: '1.0.0' } } })
+  await app.register(notImplemented, { tiers, resolveTier: tierFromHeader, hideBelowTier: true })
+  app.get('/reports', { config: { tier: 'plus' } }, async () => 'secret')
+  await app.ready()
+  const operation = (app.swagger() as unknown as { paths: Record<string, Record<string, Record<string, unknown>>> }).paths['/reports'].get
+  t.equal(operation['x-tier'], undefined)
+  t.same(Object.keys(operation.responses as object).sort(), ['200', '503'], 'the route\'s own 200 and the 503 of a failing resolver, no 501')
 })
