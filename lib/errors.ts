@@ -9,6 +9,7 @@ export interface ErrorExtras {
   requiredTier?: string
   feature?: string
   version?: string
+  upgradeUrl?: string
 }
 
 export interface PluginError extends FastifyError, ErrorExtras {

@@ -6,6 +6,8 @@ import { outcomeHeaders, sendError, type Headers } from './respond'
 import { recordDecision, recordUnavailable, resolverChannel, type ResolverCall } from './decisions'
 import { shapeOf } from './describe'
 import { settle, TimeoutError } from './with-timeout'
+import type { TierSource } from './tier-cache'
+import { upgradeUrlFor } from './upgrade-url'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
@@ -27,10 +29,12 @@ export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequ
 // here; at request time the hook calls the resolver once, compares two ranks and asks the
 // flag source, and fails closed (503, the handler never runs) when either cannot answer,
 // and when anything else goes wrong on the way: `done()` is called on one path alone.
-export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
+// `tierSource` is the resolver, or the entitlement cache in front of it (tier-cache.ts),
+// with the time the gate allows it.
+export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: TierSource): Hook {
   const { tier: requiredTier, tierRank: requiredRank, feature } = gate
-  const { tierRank, resolverTimeout, logLevel, tiers } = settings
-  const resolveTier = settings.resolveTier as NonNullable<Settings['resolveTier']>
+  const { tierRank, resolverTimeout, logLevel, tiers, hideBelowTier, upgradeUrl } = settings
+  const { resolve: resolveTier, timeout: tierTimeout } = tierSource
   const isFeatureEnabled = settings.isFeatureEnabled as NonNullable<Settings['isFeatureEnabled']>
   const tierHeaders = outcomeHeaders(settings, 'FST_TIER_REQUIRED', settings.vary)
   const featureHeaders = outcomeHeaders(settings, 'FST_FEATURE_DISABLED', settings.vary)
@@ -56,13 +60,25 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
     }
   }
 
-  function tierTooLow (reply: FastifyReply, held: string | null): void {
+  // With `hideBelowTier`, the app's own 404, as for a path that does not exist; the log
+  // line and the decision message still say why (with the status the caller got).
+  function tierTooLow (request: FastifyRequest, reply: FastifyReply, held: string | null): void {
     const error = new errors.FST_TIER_REQUIRED(requiredTier)
-    error.statusCode = settings.tierRequiredStatus
+    error.statusCode = hideBelowTier ? 404 : settings.tierRequiredStatus
     if (settings.exposeRequiredTier) error.requiredTier = requiredTier
     else error.message = hiddenTierMessage
     recordDecision(reply, logLevel, error, { tierHeld: held, tierRequired: requiredTier })
-    sendError(reply, error, tierHeaders)
+    if (hideBelowTier) {
+      reply.callNotFound()
+      return
+    }
+    const url = upgradeUrl === undefined ? undefined : upgradeUrlFor(upgradeUrl, requiredTier as string, request)
+    if (url === undefined) {
+      sendError(reply, error, tierHeaders)
+      return
+    }
+    error.upgradeUrl = url
+    sendError(reply, error, { ...tierHeaders, link: `<${url}>; rel="payment"` })
   }
 
   function featureOff (reply: FastifyReply): void {
@@ -75,18 +91,18 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
   // Calls a resolver or flag source and hands its answer on; whatever it throws, rejects
   // with or takes too long over is a 503. Its latency goes to the `resolver` channel, and
   // is measured only while someone listens there.
-  function ask (source: ResolverCall['source'], call: () => unknown, request: FastifyRequest, reply: FastifyReply, onValue: (value: unknown) => void): void {
+  function ask (source: ResolverCall['source'], call: () => unknown, timeout: number, request: FastifyRequest, reply: FastifyReply, onValue: (value: unknown) => void): void {
     const onError = (error: unknown): void => unavailable(reply, error)
     const onCrash = (crash: unknown): void => failClosed(reply, crash)
     if (!resolverChannel.hasSubscribers) {
-      settle(call, resolverTimeout, onValue, onError, onCrash)
+      settle(call, timeout, onValue, onError, onCrash)
       return
     }
     const started = performance.now()
     const report = (outcome: ResolverCall['outcome']): void => {
       resolverChannel.publish({ request, source, route: request.routeOptions.url as string, duration: performance.now() - started, outcome } satisfies ResolverCall)
     }
-    settle(call, resolverTimeout, (value) => {
+    settle(call, timeout, (value) => {
       report('answered')
       onValue(value)
     }, (error) => {
@@ -100,7 +116,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       done()
       return
     }
-    ask('isFeatureEnabled', () => isFeatureEnabled(feature, request), request, reply, (enabled) => {
+    ask('isFeatureEnabled', () => isFeatureEnabled(feature, request), resolverTimeout, request, reply, (enabled) => {
       if (enabled === true) done()
       else if (enabled === false) featureOff(reply)
       else unavailable(reply, new TypeError(`isFeatureEnabled("${feature}") returned ${shapeOf(enabled)}, not a boolean`))
@@ -118,7 +134,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
       rank = known
     }
     if (rank < requiredRank) {
-      tierTooLow(reply, (held as string | null | undefined) ?? null)
+      tierTooLow(request, reply, (held as string | null | undefined) ?? null)
       return
     }
     checkFeature(request, reply, done)
@@ -131,7 +147,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings): Hook {
         checkFeature(request, reply, done)
         return
       }
-      ask('resolveTier', () => resolveTier(request), request, reply, (held) => afterTier(held, request, reply, done))
+      ask('resolveTier', () => resolveTier(request), tierTimeout, request, reply, (held) => afterTier(held, request, reply, done))
     } catch (crash) {
       failClosed(reply, crash)
     }

@@ -21,6 +21,7 @@ import { problemSchemas, schemas } from './schemas'
 import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
+import { setUpTierCache } from './tier-cache-setup'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
@@ -34,6 +35,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     ? undefined
     : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
   rememberSettings(fastify, settings)
+  const tierSource = setUpTierCache(fastify, settings)
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
   for (const schema of Object.values(schemas)) fastify.addSchema(schema)
@@ -51,7 +53,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     let onSend
     if (lifecycle?.gone === true) onRequest.push(endpointGone)
     else if (lifecycle?.sunset !== undefined) onRequest.push(buildSunsetHook(lifecycle.sunset, settings.now, endpointGone))
-    if (gate !== undefined) onRequest.push(gate.implemented ? buildGateHook(gate, settings) : endpointNotImplemented)
+    if (gate !== undefined) onRequest.push(gate.implemented ? buildGateHook(gate, settings, tierSource) : endpointNotImplemented)
     // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
     if (onRequest.length > 0) route.onRequest = [...[route.onRequest ?? []].flat(), ...onRequest] as RouteOptions['onRequest']
     if (lifecycle?.deprecation !== undefined) {

@@ -48,8 +48,10 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
   if (lifecycle !== undefined) describeLifecycle(lifecycle, answers, extensions)
   const tier = gate?.tier
   const feature = gate?.feature
-  // With `exposeRequiredTier: false` the app keeps its plan names from clients: so does the document.
-  const showTier = tier !== undefined && settings.exposeRequiredTier
+  // With `exposeRequiredTier: false` the app keeps its plan names from clients: so does the
+  // document. With `hideBelowTier` a caller below the tier gets the app's 404: the document
+  // names neither the tier nor an answer the route never gives.
+  const showTier = tier !== undefined && settings.exposeRequiredTier && !settings.hideBelowTier
   if (showTier) extensions[X_TIER] = tier
   if (feature !== undefined) extensions[X_FEATURE] = feature
 
@@ -59,7 +61,7 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
     addAnswer(answers, 'FST_ENDPOINT_NOT_IMPLEMENTED')
   } else if (lifecycle?.gone !== true) {
     // A retired endpoint answers 410 before any gate is asked.
-    if (tier !== undefined) {
+    if (tier !== undefined && !settings.hideBelowTier) {
       addAnswer(answers, 'FST_TIER_REQUIRED', settings.tierRequiredStatus, showTier ? `Requires the "${tier}" plan or a higher one` : 'Not available on the caller\'s plan')
     }
     if (feature !== undefined) addAnswer(answers, 'FST_FEATURE_DISABLED', undefined, `Feature "${feature}" is off for the caller`)

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { defaultCacheControl, errorOutcomes, outcomeNames, perCallerOutcomes, type ErrorCode, type Outcome } from './outcomes'
 import { isPrivateToCaller } from './cache-control'
 import { defaultTypeBase, problemTypes, type ProblemTypes } from './problem'
+import { normalizeTierCache, type TierCacheOptions, type TierCacheSettings } from './tier-cache-options'
+import { normalizeUpgradeUrl, type UpgradeUrl } from './upgrade-url'
 
 export type ResolveTier = (request: FastifyRequest) => string | undefined | null | Promise<string | undefined | null>
 export type IsFeatureEnabled = (feature: string, request: FastifyRequest) => boolean | Promise<boolean>
@@ -22,6 +24,9 @@ export interface PluginOptions {
   now?: Clock
   problemDetails?: boolean | ProblemDetailsOptions
   versionNotImplementedStatus?: 501 | 406 | 404
+  tierCache?: TierCacheOptions
+  hideBelowTier?: boolean
+  upgradeUrl?: UpgradeUrl
 }
 
 export interface ProblemDetailsOptions {
@@ -60,6 +65,9 @@ export interface Settings {
   // The problem type of each code with `problemDetails`; undefined without.
   problemTypes: ProblemTypes | undefined
   versionNotImplementedStatus: 501 | 406 | 404
+  tierCache: TierCacheSettings | undefined
+  hideBelowTier: boolean
+  upgradeUrl: UpgradeUrl | undefined
 }
 
 export const defaultAutoOptions = true
@@ -69,13 +77,15 @@ export const defaultExposeRequiredTier = true
 export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
+export const defaultHideBelowTier = false
 // Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
 export const maxResolverTimeout = 2147483647 // ms
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
-  'capabilitiesRoute', 'now', 'problemDetails', 'versionNotImplementedStatus'
+  'capabilitiesRoute', 'now', 'problemDetails', 'versionNotImplementedStatus',
+  'tierCache', 'hideBelowTier', 'upgradeUrl'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
@@ -247,10 +257,11 @@ export function normalizeOptions (input: unknown): Settings {
     fail(`option "logLevel" must be one of ${[...logLevels].join(', ')}, got ${JSON.stringify(logLevel)}`)
   }
 
+  const resolveTier = optionalFunction<ResolveTier>(options, 'resolveTier')
   return {
     tiers,
     tierRank: new Map(tiers.map((tier, rank) => [tier, rank])),
-    resolveTier: optionalFunction<ResolveTier>(options, 'resolveTier'),
+    resolveTier,
     isFeatureEnabled: optionalFunction<IsFeatureEnabled>(options, 'isFeatureEnabled'),
     autoOptions: optionalBoolean(options, 'autoOptions', defaultAutoOptions),
     cacheControl,
@@ -263,6 +274,9 @@ export function normalizeOptions (input: unknown): Settings {
     capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute),
     now: normalizeClock(options.now),
     problemTypes: normalizeProblemDetails(options.problemDetails),
-    versionNotImplementedStatus
+    versionNotImplementedStatus,
+    tierCache: normalizeTierCache(options.tierCache, resolveTier !== undefined),
+    hideBelowTier: optionalBoolean(options, 'hideBelowTier', defaultHideBelowTier),
+    upgradeUrl: normalizeUpgradeUrl(options.upgradeUrl)
   }
 }

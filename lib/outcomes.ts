@@ -68,7 +68,8 @@ export const errorOutcomes = {
     statuses: [501, 402, 403],
     message: 'This endpoint requires the %s plan',
     fields: {
-      requiredTier: Type.Optional(Type.String({ description: 'The lowest plan that has this endpoint' }))
+      requiredTier: Type.Optional(Type.String({ description: 'The lowest plan that has this endpoint' })),
+      upgradeUrl: Type.Optional(Type.String({ description: 'Where the caller can move to that plan (the upgradeUrl option), also sent as Link: <url>; rel="payment"' }))
     },
     perCaller: true,
     cacheControl: perCallerCacheControl,

@@ -14,7 +14,7 @@ const exportNames = ['clientErrorHandler', 'default', 'diagnosticsChannels', 'er
 const contract = {
   FST_METHOD_NOT_IMPLEMENTED: { statusCode: [501], required: [], optional: [] },
   FST_METHOD_NOT_ALLOWED: { statusCode: [405], required: ['allow'], optional: [] },
-  FST_TIER_REQUIRED: { statusCode: [501, 402, 403], required: [], optional: ['requiredTier'] },
+  FST_TIER_REQUIRED: { statusCode: [501, 402, 403], required: [], optional: ['requiredTier', 'upgradeUrl'] },
   FST_FEATURE_DISABLED: { statusCode: [501], required: ['feature'], optional: [] },
   FST_ENDPOINT_NOT_IMPLEMENTED: { statusCode: [501], required: [], optional: [] },
   FST_TIER_UNAVAILABLE: { statusCode: [503], required: [], optional: [] },

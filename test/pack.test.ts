@@ -313,8 +313,11 @@ test('the plugin\'s npm tarball works from CommonJS, ES modules and TypeScript, 
   t.test('the plugin depends on @fastify/error, @sinclair/typebox and fastify-plugin alone', async (t) => {
     const published = JSON.parse(readFileSync(join(installedPackage, 'package.json'), 'utf8')) as Manifest
     t.same(Object.keys(published.dependencies ?? {}).sort(), pluginDependencies, 'the tarball\'s dependencies')
-    t.same(Object.keys(published.peerDependencies ?? {}), ['fastify', '@opentelemetry/api'], 'and Fastify, which the app has, and the OpenTelemetry API')
-    t.same(published.peerDependenciesMeta, { '@opentelemetry/api': { optional: true } }, 'which is optional: openTelemetryMetrics alone uses it, given a meter')
+    t.same(Object.keys(published.peerDependencies ?? {}), ['fastify', '@opentelemetry/api', 'ioredis'], 'and Fastify, which the app has, the OpenTelemetry API and ioredis')
+    t.same(published.peerDependenciesMeta, { '@opentelemetry/api': { optional: true }, ioredis: { optional: true } }, 'which are optional: openTelemetryMetrics alone uses the first, given a meter; tierCache.redis the second, given a client')
+    const loaded = jsFiles(join(installedPackage, 'dist')).flatMap((file) => requiredPackages(readFileSync(file, 'utf8')))
+    t.notOk(loaded.includes('ioredis'), 'the plugin never loads ioredis itself: it uses the client it is given')
+    t.notOk(existsSync(join(project, 'node_modules', 'ioredis')), 'and an install of the plugin does not bring it')
     t.notOk(published.bin, 'no command: that is fastify-not-implemented-cli')
     // What `npm i` of the tarball adds to an app that has Fastify: the plugin and what Fastify lacks.
     const withFastify = Object.keys(lockfileFor({ fastify: versionOf('fastify') }, []).packages)

@@ -52,6 +52,13 @@ declare module 'fastify' {
     declareRoute (options: Omit<RouteOptions, 'handler'>): this
     /** Every route the plugin has seen, with its methods, tier, feature and versions. */
     capabilities (): fastifyNotImplemented.CapabilityMatrix
+    /**
+     * Forgets a tenant's cached tier (the `tierCache` option): the next request for it asks
+     * `resolveTier` again. With `tierCache.redis`, resolves once every subscribed instance
+     * has forgotten it; rejects when Redis could not be reached (the tier is then forgotten on
+     * this instance only). Without `tierCache`, nothing is cached and it resolves at once.
+     */
+    invalidateTier (key: string): Promise<void>
   }
 }
 
@@ -102,6 +109,36 @@ declare namespace fastifyNotImplemented {
 
   export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
+  /**
+   * The part of an ioredis client (`new Redis(...)`) that `tierCache.redis` uses; the plugin
+   * never loads ioredis itself, and opens its subscription with `duplicate()`.
+   */
+  export interface RedisClientLike {
+    status: string
+    duplicate (): {
+      subscribe (...channels: string[]): Promise<unknown>
+      on (event: string, listener: (...args: any[]) => void): unknown
+      disconnect (): void
+    }
+    mget (...keys: string[]): Promise<Array<string | null>>
+    set (key: string, value: string, ...args: any[]): Promise<unknown>
+    eval (script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>
+    publish (channel: string, message: string): Promise<number>
+  }
+
+  export interface TierCacheOptions {
+    /** The tenant whose plan this request's is; `undefined`: not cached, the resolver is asked. */
+    key: (request: FastifyRequest) => string | undefined
+    /** Milliseconds a resolved tier is used without asking the resolver again. Default 30000. */
+    ttl?: number
+    /** Milliseconds past `ttl` that a cached tier still answers while the resolver fails. Default 300000. */
+    staleIfError?: number
+    /** Tenants kept in memory, least recently used dropped first. Default 10000. */
+    max?: number
+    /** An ioredis client: the instances sharing it share resolved tiers and invalidations. */
+    redis?: RedisClientLike
+  }
+
   export interface FastifyNotImplementedOptions {
     /** Plan names, lowest first. */
     tiers?: readonly TierName[]
@@ -137,6 +174,12 @@ declare namespace fastifyNotImplemented {
     problemDetails?: boolean | ProblemDetailsOptions
     /** Status of FST_VERSION_NOT_IMPLEMENTED. Default 501. */
     versionNotImplementedStatus?: 501 | 406 | 404
+    /** Remember each tenant's tier; survive a failing resolver; share across a fleet. Needs `resolveTier`. */
+    tierCache?: TierCacheOptions
+    /** A caller below the route's tier gets the app's own 404 (`reply.callNotFound()`), not a 501. Default `false`. */
+    hideBelowTier?: boolean
+    /** Where a caller below the route's tier can upgrade: body field `upgradeUrl` and `Link: <url>; rel="payment"`. */
+    upgradeUrl?: string | ((requiredTier: TierName, request: FastifyRequest) => string | undefined)
   }
 
   export interface ProblemDetailsOptions {
@@ -157,6 +200,7 @@ declare namespace fastifyNotImplemented {
     allow?: string[]
     requiredTier?: string
     feature?: string
+    upgradeUrl?: string
     version?: string
   }
 
@@ -215,7 +259,7 @@ declare namespace fastifyNotImplemented {
     FST_METHOD_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_METHOD_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
     FST_METHOD_NOT_ALLOWED: FastifyErrorConstructor<{ code: 'FST_METHOD_NOT_ALLOWED', statusCode: 405, allow?: string[] } & NotImplementedErrorFields>
     /** 501 unless the plugin's `tierRequiredStatus` says 402 or 403. */
-    FST_TIER_REQUIRED: FastifyErrorConstructor<{ code: 'FST_TIER_REQUIRED', statusCode: 501 | 402 | 403, requiredTier?: string } & NotImplementedErrorFields>
+    FST_TIER_REQUIRED: FastifyErrorConstructor<{ code: 'FST_TIER_REQUIRED', statusCode: 501 | 402 | 403, requiredTier?: string, upgradeUrl?: string } & NotImplementedErrorFields>
     FST_FEATURE_DISABLED: FastifyErrorConstructor<{ code: 'FST_FEATURE_DISABLED', statusCode: 501, feature?: string } & NotImplementedErrorFields>
     FST_ENDPOINT_NOT_IMPLEMENTED: FastifyErrorConstructor<{ code: 'FST_ENDPOINT_NOT_IMPLEMENTED', statusCode: 501 } & NotImplementedErrorFields>
     FST_TIER_UNAVAILABLE: FastifyErrorConstructor<{ code: 'FST_TIER_UNAVAILABLE', statusCode: 503 } & NotImplementedErrorFields>
@@ -246,7 +290,10 @@ declare namespace fastifyNotImplemented {
   export interface NotImplementedSchemas {
     FST_METHOD_NOT_IMPLEMENTED: ErrorBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_METHOD_NOT_ALLOWED: ErrorBodySchema<'FST_METHOD_NOT_ALLOWED', DualLiteral<405>, { allow: DualArray<DualString> }>
-    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', TierStatus, { requiredTier: DualOptional<DualString> }>
+    FST_TIER_REQUIRED: ErrorBodySchema<'FST_TIER_REQUIRED', TierStatus, {
+      requiredTier: DualOptional<DualString>
+      upgradeUrl: DualOptional<DualString>
+    }>
     FST_FEATURE_DISABLED: ErrorBodySchema<'FST_FEATURE_DISABLED', DualLiteral<501>, { feature: DualString }>
     FST_ENDPOINT_NOT_IMPLEMENTED: ErrorBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_TIER_UNAVAILABLE: ErrorBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>
@@ -276,7 +323,10 @@ declare namespace fastifyNotImplemented {
   export interface NotImplementedProblemSchemas {
     FST_METHOD_NOT_IMPLEMENTED: ProblemBodySchema<'FST_METHOD_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_METHOD_NOT_ALLOWED: ProblemBodySchema<'FST_METHOD_NOT_ALLOWED', DualLiteral<405>, { allow: DualArray<DualString> }>
-    FST_TIER_REQUIRED: ProblemBodySchema<'FST_TIER_REQUIRED', TierStatus, { requiredTier: DualOptional<DualString> }>
+    FST_TIER_REQUIRED: ProblemBodySchema<'FST_TIER_REQUIRED', TierStatus, {
+      requiredTier: DualOptional<DualString>
+      upgradeUrl: DualOptional<DualString>
+    }>
     FST_FEATURE_DISABLED: ProblemBodySchema<'FST_FEATURE_DISABLED', DualLiteral<501>, { feature: DualString }>
     FST_ENDPOINT_NOT_IMPLEMENTED: ProblemBodySchema<'FST_ENDPOINT_NOT_IMPLEMENTED', DualLiteral<501>>
     FST_TIER_UNAVAILABLE: ProblemBodySchema<'FST_TIER_UNAVAILABLE', DualLiteral<503>>

@@ -245,7 +245,7 @@ expectType<{ statusCode: 501, code: 'FST_METHOD_NOT_IMPLEMENTED', error: string,
 expectType<{ statusCode: 405, code: 'FST_METHOD_NOT_ALLOWED', error: string, message: string, allow: string[] }>(
   {} as Static<typeof schemas.FST_METHOD_NOT_ALLOWED>
 )
-expectType<{ statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string }>(
+expectType<{ statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string, upgradeUrl?: string }>(
   {} as Static<typeof schemas.FST_TIER_REQUIRED>
 )
 expectType<{ statusCode: 501, code: 'FST_FEATURE_DISABLED', error: string, message: string, feature: string }>(
@@ -297,7 +297,7 @@ expectType<{ type: string, title: string, status: 405, detail: string, code: 'FS
 expectAssignable<ProblemDetails>({} as Static<typeof problemSchemas.FST_TIER_REQUIRED>)
 
 // ... referenced with TypeBox 0.34: `Type.Ref(schema)`, or by `$id`; both keep the body's type.
-type TierRequiredBody = { statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string }
+type TierRequiredBody = { statusCode: 501 | 402 | 403, code: 'FST_TIER_REQUIRED', error: string, message: string, requiredTier?: string, upgradeUrl?: string }
 const tierRequiredRef = Type.Ref(schemas.FST_TIER_REQUIRED)
 expectType<TierRequiredBody>({} as Static<typeof tierRequiredRef>)
 const tierRequiredById = Type.Unsafe<Static<typeof schemas.FST_TIER_REQUIRED>>(Type.Ref(schemas.FST_TIER_REQUIRED.$id))
@@ -358,3 +358,24 @@ expectError(notImplemented.openTelemetryMetrics({}))
 declare const decision: DecisionMessage
 expectType<string | null>(decision.route)
 expectType<Outcome>(decision.code)
+
+// The entitlement cache, the hidden denial and the upgrade link.
+{
+  const { Redis } = require('ioredis') as typeof import('ioredis')
+  const redis = new Redis({ lazyConnect: true })
+  const tenantOf = (request: FastifyRequest): string | undefined => request.headers['x-tenant'] as string | undefined
+  expectAssignable<FastifyNotImplementedOptions>({ resolveTier: () => 'free', tierCache: { key: tenantOf } })
+  expectAssignable<FastifyNotImplementedOptions>({ resolveTier: () => 'free', tierCache: { key: tenantOf, ttl: 1000, staleIfError: 0, max: 10, redis } })
+  expectAssignable<FastifyNotImplementedOptions>({ hideBelowTier: true, upgradeUrl: 'https://example.com/billing' })
+  expectAssignable<FastifyNotImplementedOptions>({ upgradeUrl: (tier: string, request: FastifyRequest) => `https://example.com/upgrade?to=${tier}&from=${request.url}` })
+  expectAssignable<FastifyNotImplementedOptions>({ upgradeUrl: () => undefined })
+  expectNotAssignable<FastifyNotImplementedOptions>({ tierCache: { ttl: 1000 } })
+  expectNotAssignable<FastifyNotImplementedOptions>({ tierCache: { key: tenantOf, ttl: '30s' } })
+  expectNotAssignable<FastifyNotImplementedOptions>({ tierCache: { key: tenantOf, redis: {} } })
+  expectNotAssignable<FastifyNotImplementedOptions>({ hideBelowTier: 'yes' })
+  expectNotAssignable<FastifyNotImplementedOptions>({ upgradeUrl: 42 })
+  expectType<Promise<void>>(app.invalidateTier('acme'))
+  expectError(app.invalidateTier(42))
+  expectType<string | undefined>(new errors.FST_TIER_REQUIRED().upgradeUrl)
+  expectType<string | undefined>(({} as Static<typeof schemas.FST_TIER_REQUIRED>).upgradeUrl)
+}
