@@ -305,7 +305,7 @@ for (const swaggerFirst of [false, true]) {
 
     const problem = component(doc, problemSchemaOf(post.responses['501']).$ref)
     t.same(problem.required, ['type', 'title', 'status', 'detail', 'code'])
-    t.same(Object.keys(problem.properties), ['type', 'title', 'status', 'detail', 'code', 'requiredTier'])
+    t.same(Object.keys(problem.properties), ['type', 'title', 'status', 'detail', 'code', 'requiredTier', 'upgradeUrl'])
     t.same(component(doc, problemSchemaOf(search.responses['406']).$ref).properties.status, { anyOf: [{ type: 'number', enum: [501] }, { type: 'number', enum: [406] }, { type: 'number', enum: [404] }] })
 
     const result = await validate(structuredClone(doc) as any)
