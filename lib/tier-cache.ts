@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
-import type { ResolveTier, Settings } from './options'
+import { maxResolverTimeout, type ResolveTier, type Settings } from './options'
 import type { TierCacheSettings } from './tier-cache-options'
 import { LeastRecentlyUsed } from './lru'
 import { shapeOf, summarizeCause } from './describe'
@@ -7,7 +7,8 @@ import { isThenable, withTimeout } from './with-timeout'
 
 // What the gate calls for a caller's tier, and how long it lets it take. The cache keeps
 // its own limit on the resolver (so that a stale tier can answer for one that timed out)
-// and the gate's limit on the cache is the largest a timer takes: it never races it.
+// and the gate's limit on the cache is longer than anything the cache takes: it never races
+// it, and still bounds it.
 export interface TierSource {
   resolve: (request: FastifyRequest) => unknown
   timeout: number
@@ -29,8 +30,14 @@ interface Entry extends Resolved {
   failedAt: number
 }
 
-// A delay past any the cache or the resolver takes: Node's longest timer.
-const noLimit = 2147483647 // ms
+// The gate's own limit on the cache: past anything the cache and the fleet take (the
+// resolver's timeout twice, when it waits on another instance's lease and then asks itself,
+// plus Redis's own short limits), so it never cuts off a stale answer; and yet a limit, so
+// that a cache that hangs for any reason still ends in the gate's 503. Node's longest timer
+// at most: a longer delay would fire at once.
+function lastBound (resolverTimeout: number): number {
+  return Math.min(maxResolverTimeout, 3 * resolverTimeout + 1000)
+}
 // While the resolver fails, a stale tier answers at once, and a tenant's tier is asked for
 // again at most this often per instance: the plan service is not hammered while it is down.
 export const outageRetryInterval = 1000 // ms
@@ -74,7 +81,7 @@ export class TierCache {
   }
 
   source (): TierSource {
-    return { resolve: (request) => this.resolve(request), timeout: noLimit }
+    return { resolve: (request) => this.resolve(request), timeout: lastBound(this.#timeout) }
   }
 
   // Hot path of every gated request of a cached app.
