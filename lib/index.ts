@@ -33,7 +33,9 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   rememberSettings(fastify, settings)
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
-  for (const schema of Object.values(schemas)) fastify.addSchema(schema)
+  // Only on request (`sharedSchemas: true`): every shared schema is compiled into the
+  // serializer of every route with a response schema, at start-up.
+  if (settings.sharedSchemas) for (const schema of Object.values(schemas)) fastify.addSchema(schema)
 
   // Route configuration is read once, here; only a route that asks for gating gets a hook.
   fastify.addHook('onRoute', (route) => {

@@ -2,7 +2,7 @@ import type { RouteOptions } from 'fastify'
 import type { RouteGate } from './route-gate'
 import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
-import { SCHEMA_ID_PREFIX } from './schemas'
+import { SCHEMA_ID_PREFIX, schemas } from './schemas'
 import { errorOutcomes, type ErrorCode } from './outcomes'
 
 // The OpenAPI extensions the plugin adds to an operation, and the audit reads back.
@@ -21,6 +21,8 @@ interface Answer {
 export interface OperationDoc {
   answers: Map<number, Answer[]>
   extensions: JsonObject
+  // Whether the bodies' schemas are registered, to be referred to by `$id`.
+  shared: boolean
 }
 
 function isPlainObject (value: unknown): value is JsonObject {
@@ -61,11 +63,19 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
     }
   }
   if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED')
-  return { answers, extensions }
+  return { answers, extensions, shared: settings.sharedSchemas }
 }
 
-function responseFor (status: number, answers: readonly Answer[]): JsonObject {
-  const refs = answers.map(({ code }) => ({ $ref: `${SCHEMA_ID_PREFIX}${code}#` }))
+// Each body by `$ref` where the plugin registered its schemas (`sharedSchemas: true`), else
+// the schema itself, without the `$id` nothing resolves.
+function bodySchema (code: ErrorCode, shared: boolean): JsonObject {
+  if (shared) return { $ref: `${SCHEMA_ID_PREFIX}${code}#` }
+  const { $id, ...inline } = schemas[code]
+  return inline
+}
+
+function responseFor (status: number, answers: readonly Answer[], shared: boolean): JsonObject {
+  const refs = answers.map(({ code }) => bodySchema(code, shared))
   const description = answers.map(({ code, description }) => `${description} (${code})`).join('; or ')
   const response: JsonObject = answers.length === 1 ? { description, ...refs[0] } : { description, oneOf: refs }
   if (status === 503) {
@@ -83,7 +93,7 @@ export function documentedSchema (schema: unknown, doc: OperationDoc): JsonObjec
   // "200 Default Response": kept as it would be, beside the plugin's answers.
   const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
   for (const [status, answers] of doc.answers) {
-    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers)
+    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, doc.shared)
   }
   const result: JsonObject = { ...base, response }
   for (const [key, value] of Object.entries(doc.extensions)) {

@@ -18,6 +18,7 @@ export interface PluginOptions {
   retryAfter?: number
   logLevel?: LogLevel
   capabilitiesRoute?: string | CapabilitiesRouteOptions
+  sharedSchemas?: boolean
 }
 
 export interface CapabilitiesRouteOptions {
@@ -43,6 +44,7 @@ export interface Settings {
   retryAfter: number
   logLevel: LogLevel
   capabilitiesRoute: Required<CapabilitiesRouteOptions> | undefined
+  sharedSchemas: boolean
 }
 
 export const defaultAutoOptions = true
@@ -51,13 +53,18 @@ export const defaultExposeRequiredTier = true
 export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
+// Off by default: Fastify hands every shared schema to the serializer of every route with a
+// response schema, which made ready() with 5,000 such routes take 1.4 to 1.7 times as long
+// as without the plugin (bench/README.md). Routes and documents that `$ref` the plugin's
+// schemas by `$id` turn it on.
+export const defaultSharedSchemas = false
 // Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
 export const maxResolverTimeout = 2147483647 // ms
 
 const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
-  'capabilitiesRoute'
+  'capabilitiesRoute', 'sharedSchemas'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
@@ -202,6 +209,7 @@ export function normalizeOptions (input: unknown): Settings {
     resolverTimeout: optionalPositiveInteger(options, 'resolverTimeout', defaultResolverTimeout, maxResolverTimeout),
     retryAfter: optionalPositiveInteger(options, 'retryAfter', defaultRetryAfter, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
-    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute)
+    capabilitiesRoute: normalizeCapabilitiesRoute(options.capabilitiesRoute),
+    sharedSchemas: optionalBoolean(options, 'sharedSchemas', defaultSharedSchemas)
   }
 }

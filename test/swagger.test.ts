@@ -8,10 +8,13 @@ import { tierRequiredBody } from './helpers/bodies'
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 type Json = Record<string, any>
 
+// With `sharedSchemas` the bodies are components the document refers to (the test at the end
+// of this file shows the default, where they are inline).
 const gating: Options = {
   tiers: ['free', 'plus', 'pro'],
   resolveTier: (request) => request.headers['x-tier'] as string | undefined,
-  isFeatureEnabled: (feature, request) => request.headers['x-features'] === feature
+  isFeatureEnabled: (feature, request) => request.headers['x-features'] === feature,
+  sharedSchemas: true
 }
 
 const petSchema = {
@@ -224,4 +227,23 @@ test('a refResolver can name the components after their codes, as the README sho
   t.same(doc.paths['/pets'].post.responses['501'].content['application/json'].schema, { $ref: '#/components/schemas/FST_TIER_REQUIRED' })
   t.same(doc.paths['/pets'].post.responses['503'].content['application/json'].schema, { $ref: '#/components/schemas/FST_TIER_UNAVAILABLE' })
   t.equal(doc.components.schemas.FST_METHOD_NOT_ALLOWED.title, 'FST_METHOD_NOT_ALLOWED')
+})
+
+test('by default (sharedSchemas: false) each body is in the document inline, and nothing is registered', async (t) => {
+  const app = Fastify()
+  await app.register(swagger, { openapi: {} })
+  await app.register(notImplemented, { ...gating, sharedSchemas: false })
+  app.post('/pets', { config: { tier: 'plus', feature: 'bulk' } }, async () => ({}))
+  await app.ready()
+  t.same(Object.keys(app.getSchemas()), [])
+  const doc = app.swagger() as Json
+  t.same(doc.components.schemas, {}, 'no components')
+  const responses = doc.paths['/pets'].post.responses
+  t.same(Object.keys(responses).sort(), ['200', '501', '503'])
+  const unavailable = jsonSchemaOf(responses['503'])
+  t.equal(unavailable.title, 'FST_TIER_UNAVAILABLE')
+  t.equal(unavailable.$id, undefined, 'no $id that nothing resolves')
+  t.same(unavailable.required, ['statusCode', 'code', 'error', 'message'])
+  t.same(jsonSchemaOf(responses['501']).oneOf.map((schema: Json) => schema.title), ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED'])
+  t.notMatch(JSON.stringify(doc), /\$ref/)
 })

@@ -105,6 +105,8 @@ declare namespace fastifyNotImplemented {
     logLevel?: LogLevel
     /** Opt-in route that serves the capability matrix (`app.capabilities()`) as JSON. */
     capabilitiesRoute?: string | CapabilitiesRouteOptions
+    /** Register `schemas` with `addSchema` (under `fastify-not-implemented/<CODE>`), so that routes can `$ref` them. Default `false`: every shared schema costs start-up time on every route with a response schema. */
+    sharedSchemas?: boolean
   }
 
   export interface CapabilitiesRouteOptions {

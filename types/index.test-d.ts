@@ -69,7 +69,8 @@ app.register(fastifyNotImplemented, {
   resolverTimeout: 250,
   retryAfter: 10,
   logLevel: 'warn',
-  capabilitiesRoute: { url: '/_capabilities', config: { tier: 'enterprise', feature: 'capabilities' } }
+  capabilitiesRoute: { url: '/_capabilities', config: { tier: 'enterprise', feature: 'capabilities' } },
+  sharedSchemas: true
 })
 app.register(notImplemented, { vary: 'Authorization', capabilitiesRoute: '/capabilities', prefix: '/api' })
 app.register(notImplemented, { resolveTier: async () => null, tierRequiredStatus: 403 })
@@ -79,6 +80,7 @@ app.register(notImplemented, { resolveTier: asyncResolver })
 
 // Bad options.
 expectError(app.register(notImplemented, { autoOptions: 'yes' }))
+expectError(app.register(notImplemented, { sharedSchemas: 'yes' }))
 expectError(app.register(notImplemented, { tierRequiredStatus: 404 }))
 expectError(app.register(notImplemented, { cacheControl: { FST_NOT_A_CODE: 'no-store' } }))
 expectError(app.register(notImplemented, { cacheControl: { OPTIONS: true } }))
