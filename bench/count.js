@@ -37,7 +37,7 @@ const { promisify } = require('node:util')
 const { parseArgs } = require('node:util')
 const autocannon = require('autocannon')
 const { scenarios } = require('./pairs')
-const { countPairs, readyPair } = require('./count-pairs')
+const { countPairs, readyPairs, readyRoutes } = require('./count-pairs')
 
 const run = promisify(execFile)
 
@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
   }
 })
 
-const full = { warmup: 6000, maxWarmup: 16000, window: 1000, counted: 1500, windows: 3, readyRoutes: readyPair.routes }
+const full = { warmup: 6000, maxWarmup: 16000, window: 1000, counted: 1500, windows: 3, readyRoutes }
 const smoke = { warmup: 200, maxWarmup: 400, window: 100, counted: 200, windows: 1, readyRoutes: 200 }
 const settings = { ...(args.smoke ? smoke : full) }
 if (args.warmup !== undefined) settings.warmup = Number(args.warmup)
@@ -253,11 +253,22 @@ async function countReadySide (variant, routes, dir) {
   }
 }
 
-async function countReady (dir) {
+// Every variant of the selected ready() pairs, counted once, two at a time.
+async function countReady (pairs, dir) {
   const routes = settings.readyRoutes
-  const [a, b] = await Promise.all([countReadySide(readyPair.a, routes, dir), countReadySide(readyPair.b, routes, dir)])
-  const ratios = [a / b]
-  return { id: readyPair.id, title: `ready() with ${routes.toLocaleString('en')} routes: plugin / bare Fastify`, unit: 'instructions', target: readyPair.target, ratios, ...spread(ratios), perA: a, perB: b }
+  const queue = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))]
+  const counted = new Map()
+  async function worker () {
+    while (queue.length > 0) {
+      const variant = queue.shift()
+      counted.set(variant, await countReadySide(variant, routes, dir))
+    }
+  }
+  await Promise.all([worker(), worker()])
+  return pairs.map((pair) => {
+    const ratios = [counted.get(pair.a) / counted.get(pair.b)]
+    return { id: pair.id, title: pair.title.replace('5,000', routes.toLocaleString('en')), target: pair.target, ratios, ...spread(ratios), perA: counted.get(pair.a), perB: counted.get(pair.b) }
+  })
 }
 
 function meets (target, ratio) {
@@ -326,9 +337,10 @@ async function main () {
       if (present.includes(pair)) results.push(pairResult(pair, counted))
       else results.push({ id: pair.id, title: pair.title, target: pair.target, skipped: 'feature not present' })
     }
-    if (selected(readyPair.id)) {
-      log(`pair ${readyPair.id}: ready() with ${settings.readyRoutes} routes`)
-      results.push(await countReady(dir))
+    const ready = readyPairs.filter((pair) => selected(pair.id))
+    if (ready.length > 0) {
+      log(`pairs ${ready.map((pair) => pair.id).join(', ')}: ready() with ${settings.readyRoutes} routes`)
+      results.push(...await countReady(ready, dir))
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })

@@ -117,6 +117,10 @@ const variants = {
     setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf }),
     route: asIs
   },
+  'plugin-shared-schemas': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf, sharedSchemas: true }),
+    route: asIs
+  },
   'plugin-async': {
     setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOfAsync }),
     route: asIs
