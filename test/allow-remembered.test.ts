@@ -2,6 +2,7 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import notImplemented = require('..')
 import { fastifyNotFound, notAllowedBody } from './helpers/bodies'
+import { listen, rawExchange } from './helpers/http'
 
 // The not-found hook keeps the Allow answer of paths it was asked about recently: a kept
 // answer must be the one the router gives, for every path, Host and version, however many
@@ -98,4 +99,18 @@ test('with Accept-Version, the answer is not kept and follows the version', asyn
   t.equal(none.headers.allow, 'POST, OPTIONS')
   const again = await app.inject({ method: 'DELETE', url: '/report', headers: { 'accept-version': '1.0.0' } })
   t.equal(again.headers.allow, 'GET, HEAD, OPTIONS')
+})
+
+test('an HTTP/1.0 request with no Host: the answer kept for it is the router\'s too', async (t) => {
+  const app = await build()
+  const { port } = await listen(t, app)
+  for (let i = 0; i < 2; i++) {
+    const raw = await rawExchange(port, 'DELETE /items/7 HTTP/1.0\r\n\r\n', { untilClosed: true })
+    const [response] = raw.responses
+    t.equal(response.status, 405)
+    t.same(response.headers.allow, ['GET, HEAD, PUT, OPTIONS'])
+    t.same(JSON.parse(response.body), notAllowedBody('DELETE', '/items/7', ['GET, HEAD, PUT, OPTIONS'].join(', ').split(', ')))
+  }
+  const status = await rawExchange(port, 'DELETE /status HTTP/1.0\r\n\r\n', { untilClosed: true })
+  t.equal(status.responses[0].status, 404, 'no route for a request with no Host there')
 })
