@@ -17,7 +17,7 @@
 // autocannon connection from this process. The ratio of each counted window of A to the same
 // window of B is taken; the table shows the median of those and their spread.
 //
-//   node bench/count.js                 every pair (about 10 minutes on 2 cores)
+//   node bench/count.js                 every pair (about half an hour on two free cores)
 //   node bench/count.js --only 1,4      some pairs only (ids as in the table; 7 is ready())
 //   node bench/count.js --smoke         pair 1, a few hundred requests, no verdicts (CI)
 //   node bench/count.js --warmup N --counted N --windows N

@@ -17,9 +17,17 @@ function unhandledRejections (t: { teardown: (fn: () => void) => void }): unknow
   return seen
 }
 
-const cases = [
+type Options = NonNullable<Parameters<typeof notImplemented>[1]>
+interface Case {
+  name: string
+  options: Options
+  config: { tier?: string, feature?: string }
+  listening: boolean
+}
+
+const cases: Case[] = [
   { name: 'an async feature flag', options: { isFeatureEnabled: async () => false }, config: { feature: 'bulk' }, listening: false },
-  { name: 'an async resolver, with a resolver channel subscriber', options: { tiers, resolveTier: async (request: any) => tierFromHeader(request) }, config: { tier: 'plus' }, listening: true },
+  { name: 'an async resolver, with a resolver channel subscriber', options: { tiers, resolveTier: async (request) => tierFromHeader(request) }, config: { tier: 'plus' }, listening: true },
   { name: 'a sync resolver, with a resolver channel subscriber', options: { tiers, resolveTier: tierFromHeader }, config: { tier: 'plus' }, listening: true }
 ]
 
