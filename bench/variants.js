@@ -69,11 +69,56 @@ function withHandCheck (build) {
 
 const asIs = (route) => route
 
+// Fifteen methods more than the route table's five, each on a path of its own: with them
+// the app implements 20 methods, and a 405 must ask the router about every one of them.
+const extraMethods = [
+  'TRACE', 'QUERY', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK',
+  'SEARCH', 'REPORT', 'MKCALENDAR', 'ACL', 'BIND', 'UNBIND'
+]
+const fastifyMethods = new Set(['GET', 'HEAD', 'TRACE', 'DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY'])
+
+function withTwentyMethods (setup) {
+  return (app) => {
+    for (const method of extraMethods) if (!fastifyMethods.has(method)) app.addHttpMethod(method)
+    setup(app)
+    app.register(async function otherMethods (instance) {
+      for (const method of extraMethods) instance.route({ method, url: `/dav/${method.toLowerCase()}/:name`, handler: getNothing })
+    })
+  }
+}
+
+function getNothing (request, reply) {
+  reply.send('')
+}
+
+// The plugin with its decision recording replaced by nothing at all, no channel code, and
+// logLevel 'silent' (so the recording it replaces does nothing but check the channel):
+// what an unsubscribed diagnostics channel is measured against. The compiled modules look
+// these up on the exports object at each call, so replacing them here replaces them for the
+// plugin; each variant runs in a process of its own.
+function withoutChannelCode () {
+  const decisions = require('../dist/decisions.js')
+  decisions.recordDecision = function recordDecision () {}
+  decisions.recordOptions = function recordOptions () {}
+  decisions.resolverChannel = { hasSubscribers: false }
+}
+
+// Routes of the `users` resource with a deprecation date in the past and a sunset far
+// ahead: they still answer, with Deprecation, Sunset and Link headers.
+const deprecation = { date: '2026-01-01T00:00:00.000Z', sunset: '2099-01-01T00:00:00.000Z', link: 'https://example.com/deprecations/users' }
+function deprecated (route) {
+  return route.url === '/users' || route.url === '/users/:id' ? { ...route, config: { ...route.config, deprecation } } : route
+}
+
 // name -> how the app is set up before its routes, and how each route is declared.
 const variants = {
   bare: { setup () {}, route: asIs },
   plugin: {
     setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf }),
+    route: asIs
+  },
+  'plugin-shared-schemas': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf, sharedSchemas: true }),
     route: asIs
   },
   'plugin-async': {
@@ -85,6 +130,32 @@ const variants = {
   'fastify-allow': {
     setup: (app) => app.register(require('fastify-allow').default),
     route: asIs
+  },
+  'bare-20-methods': { setup: withTwentyMethods(() => {}), route: asIs },
+  'plugin-20-methods': {
+    setup: withTwentyMethods((app) => app.register(notImplemented, { tiers, resolveTier: planOf })),
+    route: asIs
+  },
+  'plugin-silent': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf, logLevel: 'silent' }),
+    route: asIs
+  },
+  'plugin-silent-no-channel': {
+    setup (app) {
+      withoutChannelCode()
+      app.register(notImplemented, { tiers, resolveTier: planOf, logLevel: 'silent' })
+    },
+    route: asIs
+  },
+  // Features other branches add; run.js and count.js skip the pairs that need them while
+  // the plugin refuses their options (see count-pairs.js).
+  'plugin-tier-cache': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf, tierCache: { key: planOf, ttl: 60000 } }),
+    route: asIs
+  },
+  'plugin-deprecation': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf }),
+    route: deprecated
   }
 }
 

@@ -5,7 +5,7 @@ import type { RouteGate } from './route-gate'
 import { outcomeHeaders, sendError, type Headers } from './respond'
 import { recordDecision, recordUnavailable, resolverChannel, type ResolverCall } from './decisions'
 import { shapeOf } from './describe'
-import { settle, TimeoutError } from './with-timeout'
+import { isThenable, settle, TimeoutError, withTimeout } from './with-timeout'
 import type { TierSource } from './tier-cache'
 import { upgradeUrlFor } from './upgrade-url'
 
@@ -140,11 +140,35 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
     checkFeature(request, reply, done)
   }
 
+  // `ask` without its closures, for the resolver while nobody listens on the resolver
+  // channel: the same answers on the same paths (what the resolver throws or rejects with is
+  // a 503; what the rest throws goes to failClosed), and a synchronous resolver makes no
+  // function and no promise per request.
+  function askTier (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    let held: unknown
+    try {
+      held = resolveTier(request)
+      // Inside the try: even reading `then` may throw on what a resolver returns.
+      if (isThenable(held)) {
+        withTimeout(held, tierTimeout).then((value) => afterTier(value, request, reply, done), (error) => unavailable(reply, error)).catch((crash) => failClosed(reply, crash))
+        return
+      }
+    } catch (error) {
+      unavailable(reply, error)
+      return
+    }
+    afterTier(held, request, reply, done)
+  }
+
   // Hot path of every request to a gated route. Synchronous resolvers take no promise.
   return function notImplementedGate (request, reply, done) {
     try {
       if (requiredTier === undefined) {
         checkFeature(request, reply, done)
+        return
+      }
+      if (!resolverChannel.hasSubscribers) {
+        askTier(request, reply, done)
         return
       }
       ask('resolveTier', () => resolveTier(request), tierTimeout, request, reply, (held) => afterTier(held, request, reply, done))

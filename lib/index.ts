@@ -38,10 +38,12 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   const tierSource = setUpTierCache(fastify, settings)
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
-  for (const schema of Object.values(schemas)) fastify.addSchema(schema)
-  // Only when the option is on: every shared schema adds to ready() in an app with many routes.
-  if (settings.problemTypes !== undefined) {
-    for (const schema of Object.values(problemSchemas)) fastify.addSchema(schema)
+  // Only on request (`sharedSchemas: true`): every shared schema is compiled into the
+  // serializer of every route with a response schema, at start-up. With `problemDetails`
+  // the problem forms are the ones the plugin sends, and are registered too.
+  if (settings.sharedSchemas) {
+    for (const schema of Object.values(schemas)) fastify.addSchema(schema)
+    if (settings.problemTypes !== undefined) for (const schema of Object.values(problemSchemas)) fastify.addSchema(schema)
   }
 
   // Route configuration is read once, here; only a route that asks something of the plugin

@@ -14,6 +14,9 @@ interface AllowAnswer {
   optionsHeaders: Headers
 }
 
+const rememberedPaths = 1000
+const rememberedLength = 512
+
 export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 // Builds the onRequest hook that runs only where Fastify's router found no route for the
@@ -33,7 +36,11 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
   let serverAllow!: string
   // The value of the plugin's constraint that sees the routes whose sunset is still to come.
   let live: string | undefined
+  // The Allow answers of paths asked about recently (allowAnswerAt, below).
+  const remembered = new Map<string, AllowAnswer | null>()
   function decideAt (at: number): void {
+    // A sunset passed: what answers where has changed.
+    remembered.clear()
     table = tableAt(at)
     candidates = sortedMethods(answersOptions ? [...table.implemented, 'OPTIONS'] : table.implemented)
     implemented = new Set(candidates)
@@ -108,6 +115,27 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     return found
   }
 
+  // Which methods answer at a path depends on the path, the Host and the version alone, and
+  // the route table no longer changes once the app is ready (but for sunsets, which forget
+  // every answer kept). So the answer for a path asked about recently is kept: a client that repeats a 405 costs one lookup here, not one
+  // router lookup per method the app implements (21 with 20 methods). Bounded whatever
+  // clients send: paths up to `rememberedLength` characters, at most `rememberedPaths` of
+  // them, all forgotten at once when full. A request with Accept-Version is not remembered.
+  // null: no route answers there (a catch-all alone does not count).
+  function allowAnswerAt (path: string, constraints: Constraints): AllowAnswer | null {
+    const key = constraints.version === undefined && path.length <= rememberedLength ? path + '\n' + (constraints.host ?? '') : undefined
+    let found = key === undefined ? undefined : remembered.get(key)
+    if (found === undefined) {
+      const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
+      found = here.routed ? allowAnswerFor(here.methods) : null
+      if (key !== undefined) {
+        if (remembered.size >= rememberedPaths) remembered.clear()
+        remembered.set(key, found)
+      }
+    }
+    return found
+  }
+
   // Hot path of every request Fastify's router did not match.
   return function notImplementedOnNotFound (request, reply, done) {
     // One comparison while no sunset passes (none at all in an app without one).
@@ -127,8 +155,8 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     }
     const constraints = constraintsOf(request)
     const path = targetOf(url)
-    const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
-    if (!here.routed) {
+    const answer405 = allowAnswerAt(path, constraints)
+    if (answer405 === null) {
       const version = constraints.version
       if (version !== undefined && answersInOtherVersion(method, path, constraints)) {
         const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path)
@@ -140,7 +168,6 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
       done()
       return
     }
-    const answer405 = allowAnswerFor(here.methods)
     if (method === 'OPTIONS' && answersOptions) {
       recordOptions(request)
       sendNoContent(reply, answer405.optionsHeaders)

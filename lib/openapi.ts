@@ -3,7 +3,7 @@ import type { RouteGate } from './route-gate'
 import type { Lifecycle } from './lifecycle'
 import type { RouteRecord } from './route-catalog'
 import type { Settings } from './options'
-import { PROBLEM_SCHEMA_ID_PREFIX, SCHEMA_ID_PREFIX } from './schemas'
+import { PROBLEM_SCHEMA_ID_PREFIX, SCHEMA_ID_PREFIX, problemSchemas, schemas } from './schemas'
 import { problemContentType } from './problem'
 import { errorOutcomes, type ErrorCode } from './outcomes'
 
@@ -26,6 +26,8 @@ interface Answer {
 export interface OperationDoc {
   answers: Map<number, Answer[]>
   extensions: JsonObject
+  // Whether the bodies' schemas are registered, to be referred to by `$id`.
+  shared: boolean
 }
 
 function isPlainObject (value: unknown): value is JsonObject {
@@ -70,7 +72,7 @@ export function describeOperation (gate: RouteGate | undefined, versioned: boole
     }
   }
   if (versioned) addAnswer(answers, 'FST_VERSION_NOT_IMPLEMENTED', settings.versionNotImplementedStatus)
-  return { answers, extensions }
+  return { answers, extensions, shared: settings.sharedSchemas }
 }
 
 // OpenAPI's own `deprecated` for a route on its way out or retired, when it goes (or went),
@@ -89,10 +91,17 @@ function describeLifecycle ({ gone, sunset }: Lifecycle, answers: Map<number, An
 // The media type without Fastify's charset parameter, as OpenAPI documents name it.
 const problemMediaType = problemContentType.split(';')[0]
 
+// Each body by `$ref` where the plugin registered its schemas (`sharedSchemas: true`), else
+// the schema itself, without the `$id` nothing resolves.
+function bodySchema (code: ErrorCode, shared: boolean, problems: boolean): JsonObject {
+  if (shared) return { $ref: `${problems ? PROBLEM_SCHEMA_ID_PREFIX : SCHEMA_ID_PREFIX}${code}#` }
+  const { $id, ...inline } = (problems ? problemSchemas : schemas)[code]
+  return inline
+}
+
 // With `problemDetails` the body is the problem form, under its own media type.
-function responseFor (status: number, answers: readonly Answer[], problems: boolean): JsonObject {
-  const prefix = problems ? PROBLEM_SCHEMA_ID_PREFIX : SCHEMA_ID_PREFIX
-  const refs = answers.map(({ code }) => ({ $ref: `${prefix}${code}#` }))
+function responseFor (status: number, answers: readonly Answer[], shared: boolean, problems: boolean): JsonObject {
+  const refs = answers.map(({ code }) => bodySchema(code, shared, problems))
   const description = answers.map(({ code, description }) => `${description} (${code})`).join('; or ')
   const schema = answers.length === 1 ? refs[0] : { oneOf: refs }
   const response: JsonObject = problems ? { description, content: { [problemMediaType]: { schema } } } : { description, ...schema }
@@ -111,7 +120,7 @@ export function documentedSchema (schema: unknown, doc: OperationDoc, problems: 
   // "200 Default Response": kept as it would be, beside the plugin's answers.
   const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
   for (const [status, answers] of doc.answers) {
-    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, problems)
+    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, doc.shared, problems)
   }
   const result: JsonObject = { ...base, response }
   for (const [key, value] of Object.entries(doc.extensions)) {

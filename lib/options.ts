@@ -27,6 +27,7 @@ export interface PluginOptions {
   tierCache?: TierCacheOptions
   hideBelowTier?: boolean
   upgradeUrl?: UpgradeUrl
+  sharedSchemas?: boolean
 }
 
 export interface ProblemDetailsOptions {
@@ -68,6 +69,7 @@ export interface Settings {
   tierCache: TierCacheSettings | undefined
   hideBelowTier: boolean
   upgradeUrl: UpgradeUrl | undefined
+  sharedSchemas: boolean
 }
 
 export const defaultAutoOptions = true
@@ -78,6 +80,11 @@ export const defaultResolverTimeout = 1000 // ms
 export const defaultRetryAfter = 5 // s
 export const defaultLogLevel: LogLevel = 'info'
 export const defaultHideBelowTier = false
+// Off by default: Fastify hands every shared schema to the serializer of every route with a
+// response schema, which made ready() with 5,000 such routes take 1.4 to 1.7 times as long
+// as without the plugin (bench/README.md). Routes and documents that `$ref` the plugin's
+// schemas by `$id` turn it on.
+export const defaultSharedSchemas = false
 // Node turns a timer delay above 2^31 - 1 ms into 1 ms: a "long" timeout would fire at once.
 export const maxResolverTimeout = 2147483647 // ms
 
@@ -85,7 +92,8 @@ const knownOptions = new Set([
   'tiers', 'resolveTier', 'isFeatureEnabled', 'autoOptions', 'cacheControl', 'vary',
   'tierRequiredStatus', 'exposeRequiredTier', 'resolverTimeout', 'retryAfter', 'logLevel',
   'capabilitiesRoute', 'now', 'problemDetails', 'versionNotImplementedStatus',
-  'tierCache', 'hideBelowTier', 'upgradeUrl'
+  'tierCache', 'hideBelowTier', 'upgradeUrl',
+  'sharedSchemas'
 ])
 const logLevels = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 // RFC 9110 §5.6.2 token, the grammar of a header field name.
@@ -277,6 +285,7 @@ export function normalizeOptions (input: unknown): Settings {
     versionNotImplementedStatus,
     tierCache: normalizeTierCache(options.tierCache, resolveTier !== undefined),
     hideBelowTier: optionalBoolean(options, 'hideBelowTier', defaultHideBelowTier),
-    upgradeUrl: normalizeUpgradeUrl(options.upgradeUrl)
+    upgradeUrl: normalizeUpgradeUrl(options.upgradeUrl),
+    sharedSchemas: optionalBoolean(options, 'sharedSchemas', defaultSharedSchemas)
   }
 }

@@ -145,9 +145,9 @@ test('errors: one constructor per code, instanceof-able, in Fastify\'s error sha
   }
 })
 
-test('schemas are registered under fastify-not-implemented/<CODE> and usable as $ref', async (t) => {
+test('with sharedSchemas, schemas are registered under fastify-not-implemented/<CODE> and usable as $ref', async (t) => {
   const app = Fastify()
-  await app.register(notImplemented)
+  await app.register(notImplemented, { sharedSchemas: true })
   app.get('/users', {
     schema: {
       response: {
@@ -172,4 +172,17 @@ test('schemas are registered under fastify-not-implemented/<CODE> and usable as 
   t.same(notAllowed.json(), notAllowedBody('GET', '/users', ['POST']), 'serialized by the referenced schema')
   const notImplementedRes = await app.inject({ method: 'GET', url: '/users?kind=501' })
   t.same(notImplementedRes.json(), { statusCode: 501, code: 'FST_METHOD_NOT_IMPLEMENTED', error: 'Not Implemented', message: 'no' })
+})
+
+test('by default no schema is registered, and a route can use the exported schema itself', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.get('/users', { schema: { response: { 405: schemas.FST_METHOD_NOT_ALLOWED } } }, async (_request, reply) => {
+    return reply.code(405).send({ ...notAllowedBody('GET', '/users', ['POST']), internal: 'hidden' })
+  })
+  await app.ready()
+  t.same(Object.keys(app.getSchemas()), [])
+  const res = await app.inject({ method: 'GET', url: '/users' })
+  t.equal(res.statusCode, 405)
+  t.same(res.json(), notAllowedBody('GET', '/users', ['POST']), 'serialized by the schema')
 })

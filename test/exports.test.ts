@@ -147,7 +147,7 @@ test('schemas: one TypeBox object per code, matching the types', async (t) => {
 
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(notImplemented)
+  await app.register(notImplemented, { sharedSchemas: true })
   const registered = app.getSchemas() as Record<string, unknown>
   const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null))
   for (const code of codes) {

@@ -11,7 +11,7 @@ const { schemas } = notImplemented
 // own response serializer and keeps every documented field.
 test('@fastify/type-provider-typebox routes referencing the exported schemas', async (t) => {
   const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
-  await app.register(notImplemented, { tiers: ['free', 'plus'], resolveTier: (request) => request.headers['x-plan'] as string })
+  await app.register(notImplemented, { tiers: ['free', 'plus'], resolveTier: (request) => request.headers['x-plan'] as string, sharedSchemas: true })
   app.get('/reports', {
     config: { tier: 'plus' },
     schema: {

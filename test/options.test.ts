@@ -15,6 +15,7 @@ const invalid: Array<[string, unknown, RegExp]> = [
   ['isFeatureEnabled not a function', { isFeatureEnabled: true }, /option "isFeatureEnabled" must be a function, got boolean/],
   ['autoOptions not a boolean', { autoOptions: 'yes' }, /option "autoOptions" must be a boolean, got string/],
   ['exposeRequiredTier not a boolean', { exposeRequiredTier: 1 }, /option "exposeRequiredTier" must be a boolean, got number/],
+  ['sharedSchemas not a boolean', { sharedSchemas: 'true' }, /option "sharedSchemas" must be a boolean, got string/],
   ['cacheControl not an object', { cacheControl: 'no-store' }, /option "cacheControl" must be an object keyed by outcome code/],
   ['cacheControl as an array', { cacheControl: ['no-store'] }, /option "cacheControl" must be an object keyed by outcome code/],
   ['an unknown cacheControl key', { cacheControl: { FST_NOT_ALLOWED: 'no-store' } }, /option "cacheControl" has an unknown key "FST_NOT_ALLOWED"; known keys: FST_METHOD_NOT_IMPLEMENTED, /],

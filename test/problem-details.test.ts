@@ -349,18 +349,23 @@ test('routes the plugin does not answer for are untouched, and the 404 stays Fas
   t.same(missing.json(), { message: 'Route GET:/nowhere not found', error: 'Not Found', statusCode: 404 })
 })
 
-test('the problem schemas are registered only with the option', async (t) => {
+test('the problem schemas are registered with sharedSchemas, beside the error bodies, and only with problemDetails', async (t) => {
   const ids = (app: FastifyInstance): string[] => Object.keys(app.getSchemas()).filter((id) => id.startsWith('fastify-not-implemented/')).sort()
   const codes = Object.keys(notImplemented.errors).sort()
-  const off = Fastify()
-  t.teardown(() => off.close())
-  await off.register(notImplemented)
-  t.same(ids(off), codes.map((code) => `fastify-not-implemented/${code}`), 'without it: the error bodies alone')
-  const on = await build()
-  t.teardown(() => on.close())
-  t.same(ids(on), [...codes.map((code) => `fastify-not-implemented/${code}`), ...codes.map((code) => `fastify-not-implemented/problem/${code}`)].sort(), 'with it: the problem bodies too')
+  const plain = codes.map((code) => `fastify-not-implemented/${code}`)
+  const problems = codes.map((code) => `fastify-not-implemented/problem/${code}`)
+  const sharedOnly = Fastify()
+  t.teardown(() => sharedOnly.close())
+  await sharedOnly.register(notImplemented, { sharedSchemas: true })
+  t.same(ids(sharedOnly), plain, 'sharedSchemas without problemDetails: the error bodies alone')
+  const problemsOnly = await build()
+  t.teardown(() => problemsOnly.close())
+  t.same(ids(problemsOnly), [], 'problemDetails without sharedSchemas: nothing registered')
+  const both = await build({ sharedSchemas: true })
+  t.teardown(() => both.close())
+  t.same(ids(both), [...plain, ...problems].sort(), 'both: the problem bodies too')
   const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
-  const registered = on.getSchemas() as Record<string, unknown>
+  const registered = both.getSchemas() as Record<string, unknown>
   for (const code of codes as Array<keyof typeof notImplemented.problemSchemas>) {
     t.same(json(registered[`fastify-not-implemented/problem/${code}`]), json(notImplemented.problemSchemas[code]), `${code}: registered under its $id`)
   }

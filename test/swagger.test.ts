@@ -8,10 +8,13 @@ import { tierRequiredBody } from './helpers/bodies'
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 type Json = Record<string, any>
 
+// With `sharedSchemas` the bodies are components the document refers to (the test at the end
+// of this file shows the default, where they are inline).
 const gating: Options = {
   tiers: ['free', 'plus', 'pro'],
   resolveTier: (request) => request.headers['x-tier'] as string | undefined,
-  isFeatureEnabled: (feature, request) => request.headers['x-features'] === feature
+  isFeatureEnabled: (feature, request) => request.headers['x-features'] === feature,
+  sharedSchemas: true
 }
 
 const petSchema = {
@@ -323,4 +326,23 @@ test('versionNotImplementedStatus: 404 moves the version answer to 404 in the do
   const search = doc.paths['/search'].get
   t.same(Object.keys(search.responses).sort(), ['200', '404'])
   t.equal(refTitle(doc, jsonSchemaOf(search.responses['404'])), 'FST_VERSION_NOT_IMPLEMENTED')
+})
+
+test('by default (sharedSchemas: false) each body is in the document inline, and nothing is registered', async (t) => {
+  const app = Fastify()
+  await app.register(swagger, { openapi: {} })
+  await app.register(notImplemented, { ...gating, sharedSchemas: false })
+  app.post('/pets', { config: { tier: 'plus', feature: 'bulk' } }, async () => ({}))
+  await app.ready()
+  t.same(Object.keys(app.getSchemas()), [])
+  const doc = app.swagger() as Json
+  t.same(doc.components.schemas, {}, 'no components')
+  const responses = doc.paths['/pets'].post.responses
+  t.same(Object.keys(responses).sort(), ['200', '501', '503'])
+  const unavailable = jsonSchemaOf(responses['503'])
+  t.equal(unavailable.title, 'FST_TIER_UNAVAILABLE')
+  t.equal(unavailable.$id, undefined, 'no $id that nothing resolves')
+  t.same(unavailable.required, ['statusCode', 'code', 'error', 'message'])
+  t.same(jsonSchemaOf(responses['501']).oneOf.map((schema: Json) => schema.title), ['FST_TIER_REQUIRED', 'FST_FEATURE_DISABLED'])
+  t.notMatch(JSON.stringify(doc), /\$ref/)
 })

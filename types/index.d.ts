@@ -180,6 +180,8 @@ declare namespace fastifyNotImplemented {
     hideBelowTier?: boolean
     /** Where a caller below the route's tier can upgrade: body field `upgradeUrl` and `Link: <url>; rel="payment"`. */
     upgradeUrl?: string | ((requiredTier: TierName, request: FastifyRequest) => string | undefined)
+    /** Register `schemas` with `addSchema` (under `fastify-not-implemented/<CODE>`, and with `problemDetails` the problem forms under `fastify-not-implemented/problem/<CODE>`), so that routes can `$ref` them. Default `false`: every shared schema costs start-up time on every route with a response schema. */
+    sharedSchemas?: boolean
   }
 
   export interface ProblemDetailsOptions {

@@ -72,7 +72,8 @@ app.register(fastifyNotImplemented, {
   resolverTimeout: 250,
   retryAfter: 10,
   logLevel: 'warn',
-  capabilitiesRoute: { url: '/_capabilities', config: { tier: 'enterprise', feature: 'capabilities' } }
+  capabilitiesRoute: { url: '/_capabilities', config: { tier: 'enterprise', feature: 'capabilities' } },
+  sharedSchemas: true
 })
 app.register(notImplemented, { vary: 'Authorization', capabilitiesRoute: '/capabilities', prefix: '/api' })
 app.register(notImplemented, { resolveTier: async () => null, tierRequiredStatus: 403 })
@@ -85,6 +86,7 @@ app.register(notImplemented, { resolveTier: asyncResolver })
 
 // Bad options.
 expectError(app.register(notImplemented, { autoOptions: 'yes' }))
+expectError(app.register(notImplemented, { sharedSchemas: 'yes' }))
 expectError(app.register(notImplemented, { tierRequiredStatus: 404 }))
 expectError(app.register(notImplemented, { versionNotImplementedStatus: 400 }))
 expectError(app.register(notImplemented, { versionNotImplementedStatus: '406' }))
