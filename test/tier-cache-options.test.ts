@@ -48,7 +48,7 @@ for (const [name, options, message] of invalid) {
 test('the new options are listed among the known ones', async (t) => {
   const app = Fastify()
   app.register(notImplemented, { tierCach: {} } as Options)
-  await t.rejects(Promise.resolve(app.ready()), { message: /known options: .*versionNotImplementedStatus, tierCache, hideBelowTier, upgradeUrl$/ })
+  await t.rejects(Promise.resolve(app.ready()), { message: /known options: .*versionNotImplementedStatus, tierCache, hideBelowTier, upgradeUrl, sharedSchemas$/ })
 })
 
 test('valid cache options are accepted, with the defaults filled in and the user\'s object left alone', async (t) => {
