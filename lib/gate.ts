@@ -8,6 +8,7 @@ import { shapeOf } from './describe'
 import { isThenable, settle, TimeoutError, withTimeout } from './with-timeout'
 import type { TierSource } from './tier-cache'
 import { upgradeUrlFor } from './upgrade-url'
+import { hideAnswer } from './hidden-answers'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
@@ -69,6 +70,7 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
     else error.message = hiddenTierMessage
     recordDecision(reply, logLevel, error, { tierHeld: held, tierRequired: requiredTier })
     if (hideBelowTier) {
+      hideAnswer(request)
       reply.callNotFound()
       return
     }

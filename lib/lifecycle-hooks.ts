@@ -4,6 +4,7 @@ import type { Clock, Settings } from './options'
 import type { LifecycleHeaders } from './lifecycle'
 import { outcomeHeaders, sendError } from './respond'
 import { recordDecision } from './decisions'
+import { isHiddenAnswer } from './hidden-answers'
 
 type Answer = (request: FastifyRequest, reply: FastifyReply) => void
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -32,10 +33,17 @@ export function buildSunsetHook (sunset: number, now: Clock, gone: Answer): Hook
 }
 
 // The onSend hook of a deprecated route: every response it makes (every status, the
-// handler's errors, HEAD, and the 410 once it is gone) says so. A Link the handler set is
+// handler's errors, HEAD, and the 410 once it is gone) says so, but for the 404 that
+// `hideBelowTier` gives a caller below the route's tier. A Link the handler set is
 // kept, and the deprecation link added to it.
 export function buildDeprecationHeaders ({ deprecation, sunset, link }: LifecycleHeaders & { deprecation: string }): onSendHookHandler {
-  return function notImplementedDeprecation (_request, reply, payload, done) {
+  return function notImplementedDeprecation (request, reply, payload, done) {
+    // A caller below the route's tier, answered as if the route did not exist, must not
+    // learn from these headers that it does.
+    if (isHiddenAnswer(request)) {
+      done(null, payload)
+      return
+    }
     reply.header('deprecation', deprecation)
     if (sunset !== undefined) reply.header('sunset', sunset)
     if (link !== undefined) {

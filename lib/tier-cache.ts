@@ -93,7 +93,8 @@ export class TierCache {
     if (entry !== undefined) {
       const now = clock.now()
       const age = now - entry.at
-      if (age < this.#options.ttl) return entry.tier
+      // A negative age (the clock stepped back) is no proof of freshness: ask again.
+      if (age >= 0 && age < this.#options.ttl) return entry.tier
       // Stale if error: during an outage the tier answers at once, and is asked for again
       // in the background, once per interval.
       if (entry.failedAt !== 0 && age < this.#options.ttl + this.#options.staleIfError) {

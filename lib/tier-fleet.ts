@@ -81,7 +81,9 @@ export function joinFleet (redis: RedisLike, cache: TierCache, options: TierCach
     if (stored === null) return undefined
     try {
       const [tier, at] = JSON.parse(stored) as [unknown, unknown]
-      if ((tier === null || (typeof tier === 'string' && tierRank.has(tier))) && typeof at === 'number') return { tier, at }
+      // A time ahead of this instance's clock (another instance's clock runs ahead, or a bad
+      // write) counts as resolved now: kept for `ttl` from here, never longer.
+      if ((tier === null || (typeof tier === 'string' && tierRank.has(tier))) && typeof at === 'number' && Number.isFinite(at)) return { tier, at: Math.min(at, clock.now()) }
     } catch {}
     return undefined
   }
