@@ -34,7 +34,7 @@ export function outcomeHeaders (settings: Settings, outcome: Outcome, vary?: rea
 }
 
 // Another plugin (CORS, say) or the app may already vary this response on its own headers.
-function mergeVary (existing: unknown, added: string): string {
+export function mergeVary (existing: unknown, added: string): string {
   const names = String(existing ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '')
   const have = new Set(names.map((name) => name.toLowerCase()))
   for (const name of added.split(', ')) {
@@ -94,16 +94,25 @@ export function sendError (reply: FastifyReply, error: PluginError, headers: Hea
   // with the Content-Type it chooses: the plugin sets problem+json only on a problem body.
   const problemType = headers[problemTypeKey]
   const rendered = usesDefaultErrorHandler(reply)
-  if (problemType === undefined) return rendered ? reply.send(bodyOf(error)) : reply.send(error)
+  if (problemType === undefined) return rendered ? sendJson(reply, jsonContentType, bodyOf(error)) : reply.send(error)
   const problem = problemOf(error, problemType)
   if (!rendered) {
     describeProblem(error, problem)
     return reply.send(error)
   }
-  // Serialized here: a route's own response schema for this status (say, its own 501) would
-  // otherwise reshape the body, and the header would announce a problem the body is not.
-  reply.header('content-type', problemContentType)
-  return reply.send(JSON.stringify(problem))
+  return sendJson(reply, problemContentType, problem)
+}
+
+// What Fastify sets on a body it serializes itself.
+const jsonContentType = 'application/json; charset=utf-8'
+
+// Serialized here, in either form: a route's own response schema for this status (say, its
+// own 501 or 5xx) would otherwise reshape the body, dropping `code`, `requiredTier`, ...
+// that the documentation promises, and a problem+json header would announce a problem the
+// body is not. A string with its Content-Type set goes out as it is.
+function sendJson (reply: FastifyReply, contentType: string, body: object): FastifyReply {
+  reply.header('content-type', contentType)
+  return reply.send(JSON.stringify(body))
 }
 
 export function sendNoContent (reply: FastifyReply, headers: Headers): FastifyReply {
