@@ -11,7 +11,8 @@ function brokenGate ({ route, gate, lifecycle, hooks }: RouteRecord, settings: S
   }
   const onRequest = [route.onRequest].flat()
   if (!hooks.onRequest.every((hook) => onRequest.includes(hook as never))) return 'the plugin\'s onRequest hook was removed'
-  if (hooks.onSend !== undefined && ![route.onSend].flat().includes(hooks.onSend as never)) return 'the plugin\'s onSend hook was removed'
+  const onSend = [route.onSend].flat()
+  if (!hooks.onSend.every((hook) => onSend.includes(hook as never))) return 'the plugin\'s onSend hook was removed'
   if (hooks.constraint !== undefined && constraintOf(route) !== hooks.constraint) {
     return gate !== undefined && !gate.implemented ? 'the plugin\'s constraint on an unbuilt route was removed' : 'the plugin\'s constraint on a retired or retiring route was removed'
   }

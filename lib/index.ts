@@ -22,6 +22,7 @@ import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
 import { setUpTierCache } from './tier-cache-setup'
+import { buildHiddenAnswerHeaders } from './hidden-answers'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
@@ -30,6 +31,7 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   const catalog: RouteRecord[] = []
   const endpointNotImplemented = buildUnbuiltEndpoint(settings)
   const endpointGone = buildGoneEndpoint(settings)
+  const hiddenAnswerHeaders = buildHiddenAnswerHeaders(settings)
   const capabilities = new CapabilityCollector(settings.autoOptions, settings.now)
   const capabilitiesRoute = settings.capabilitiesRoute === undefined
     ? undefined
@@ -52,16 +54,17 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
     const gate = readRouteGate(route, settings)
     const lifecycle = readLifecycle(route)
     const onRequest: unknown[] = []
-    let onSend
+    const onSend: unknown[] = []
     if (lifecycle?.gone === true) onRequest.push(endpointGone)
     else if (lifecycle?.sunset !== undefined) onRequest.push(buildSunsetHook(lifecycle.sunset, settings.now, endpointGone))
     if (gate !== undefined) onRequest.push(gate.implemented ? buildGateHook(gate, settings, tierSource) : endpointNotImplemented)
     // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
     if (onRequest.length > 0) route.onRequest = [...[route.onRequest ?? []].flat(), ...onRequest] as RouteOptions['onRequest']
-    if (lifecycle?.deprecation !== undefined) {
-      onSend = buildDeprecationHeaders(lifecycle.headers as Parameters<typeof buildDeprecationHeaders>[0])
-      route.onSend = [...[route.onSend ?? []].flat(), onSend]
-    }
+    if (lifecycle?.deprecation !== undefined) onSend.push(buildDeprecationHeaders(lifecycle.headers as Parameters<typeof buildDeprecationHeaders>[0]))
+    // The app's 404, when the gate hides the route, is sent with the route's own onSend
+    // hooks: the last of them makes it private to the caller.
+    if (settings.hideBelowTier && gate?.tier !== undefined && gate.implemented) onSend.push(hiddenAnswerHeaders)
+    if (onSend.length > 0) route.onSend = [...[route.onSend ?? []].flat(), ...onSend] as RouteOptions['onSend']
     const constraint = constraintFor(gate?.implemented === false || lifecycle?.gone === true, lifecycle?.sunset)
     if (constraint !== undefined) markRoute(route, constraint)
     // The capability route (and the HEAD route Fastify derives from it) describes the API

@@ -31,7 +31,7 @@ export interface RouteRecord {
 
 export interface PluginHooks {
   onRequest: readonly unknown[]
-  onSend: unknown
+  onSend: readonly unknown[]
   constraint: string | undefined
 }
 

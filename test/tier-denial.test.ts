@@ -5,8 +5,9 @@ import { fastifyNotFound, tierRequiredBody } from './helpers/bodies'
 import swagger from '@fastify/swagger'
 import { counted, logCapture, tierFromHeader, tiers } from './helpers/gating'
 
-// What a caller below the route's tier sees with `hideBelowTier` (the app's own 404, byte
-// for byte) and with `upgradeUrl` (where to upgrade, in the body and a Link header).
+// What a caller below the route's tier sees with `hideBelowTier` (the app's own 404, private
+// to the caller; byte for byte where the app's 404s are private too, as the README advises)
+// and with `upgradeUrl` (where to upgrade, in the body and a Link header).
 
 type Options = NonNullable<Parameters<typeof notImplemented>[1]>
 type NotFoundSetup = (app: FastifyInstance) => void
@@ -14,9 +15,13 @@ type NotFoundSetup = (app: FastifyInstance) => void
 const defaultNotFound: NotFoundSetup = () => {}
 const customNotFound: NotFoundSetup = (app) => {
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).header('x-not-found', 'custom').type('text/plain').send(`nothing at ${request.url}`)
+    reply.code(404).header('x-not-found', 'custom').header('cache-control', 'private, no-store').type('text/plain').send(`nothing at ${request.url}`)
   })
 }
+
+// The one header in which the hidden 404 differs from Fastify's own: a shared cache must not
+// store it (the README says how an app closes the difference).
+const privateToCaller = { 'cache-control': 'private, no-store' }
 
 // The same app with and without the gated route.
 async function twins (t: Test, setUp: NotFoundSetup, options: Partial<Options> = {}): Promise<{ hidden: FastifyInstance, absent: FastifyInstance, handler: { calls: number } }> {
@@ -48,7 +53,8 @@ for (const [label, setUp] of [['Fastify\'s own 404', defaultNotFound], ['a custo
         const denied = await hidden.inject({ method, url: '/reports/7?x=1', headers })
         const missing = await absent.inject({ method, url: '/reports/7?x=1', headers })
         t.equal(denied.statusCode, 404, `${method} as ${String(held)}: 404`)
-        t.same(withoutDate(denied.headers), withoutDate(missing.headers), `${method} as ${String(held)}: the same headers`)
+        const expected = setUp === defaultNotFound ? { ...withoutDate(missing.headers), ...privateToCaller } : withoutDate(missing.headers)
+        t.same(withoutDate(denied.headers), expected, `${method} as ${String(held)}: the same headers, private to the caller`)
         t.equal(denied.body, missing.body, `${method} as ${String(held)}: the same bytes`)
       }
     }
@@ -64,7 +70,7 @@ test('hideBelowTier: the 404 is Fastify\'s own body for the request', async (t) 
   const res = await hidden.inject({ url: '/reports/7', headers: { 'x-tier': 'free' } })
   t.same(res.json(), fastifyNotFound('GET', '/reports/7'))
   t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
-  t.equal(res.headers['cache-control'], undefined, 'no Cache-Control: the app\'s 404 carries none')
+  t.equal(res.headers['cache-control'], 'private, no-store', 'private to the caller: a shared cache would refuse the route to a caller on the plan')
 })
 
 test('hideBelowTier: the log line and the decision still say why, with the status the caller got', async (t) => {
@@ -169,7 +175,7 @@ test('hideBelowTier: the README\'s way to close Allow and OPTIONS makes every me
     const missing = await absent.inject({ method, url: '/reports', headers: { 'x-tier': 'free' } })
     t.equal(denied.statusCode, 404, `${method}: 404`)
     t.equal(denied.headers.allow, undefined, `${method}: no Allow`)
-    t.same(withoutDate(denied.headers), withoutDate(missing.headers), `${method}: the same headers`)
+    t.same(withoutDate(denied.headers), { ...withoutDate(missing.headers), ...privateToCaller }, `${method}: the same headers, private to the caller`)
     t.equal(denied.body, missing.body, `${method}: the same bytes`)
   }
   t.equal((await hidden.inject({ url: '/reports', headers: { 'x-tier': 'plus' } })).body, 'secret')
