@@ -27,7 +27,8 @@ const deprecationKeys = new Set(['date', 'sunset', 'link'])
 // RFC 3339 (the ISO 8601 profile of the Internet): a date, or a date and a time with its
 // offset. A time without one would be read in the server's own time zone, so each server of
 // a fleet in another zone would retire the endpoint at another moment.
-const isoDate = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/
+// Captured: year, month, day; hour, minute, second; the offset's sign, hours and minutes.
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|([+-])(\d{2}):(\d{2})))?$/
 // A URI reference as it may stand between `<` and `>` in a Link header (RFC 8288): visible
 // ASCII, no spaces, no angle brackets; nothing that could end the header line (CR, LF).
 const linkTarget = /^[\x21-\x3b\x3d\x3f-\x7e]+$/
@@ -45,12 +46,34 @@ function show (value: unknown): string {
   return value instanceof Date ? String(value) : JSON.stringify(value) ?? String(value)
 }
 
+// Date.parse rolls an impossible day or time over ("2026-02-30" is 2 March, "T24:00" the next
+// day), so a route would be deprecated or retired on a day nobody wrote. Read back, the
+// fields of the moment parsed (in the offset written) must be those written.
+function asWritten (written: RegExpExecArray, time: number): boolean {
+  const [, year, month, day, hour, minute, second, sign, offsetHours, offsetMinutes] = written
+  const offset = sign === undefined ? 0 : Number(sign + '1') * (Number(offsetHours) * 60 + Number(offsetMinutes))
+  const wall = new Date(time + offset * 60000)
+  const fields: Array<[string | undefined, number]> = [
+    [year, wall.getUTCFullYear()],
+    [month, wall.getUTCMonth() + 1],
+    [day, wall.getUTCDate()],
+    [hour, wall.getUTCHours()],
+    [minute, wall.getUTCMinutes()],
+    [second, wall.getUTCSeconds()]
+  ]
+  return fields.every(([text, read]) => text === undefined || Number(text) === read)
+}
+
 function timeOf (route: RouteOptions, name: string, value: unknown): number {
   let time = Number.NaN
+  const written = typeof value === 'string' ? isoDate.exec(value) : null
   if (value instanceof Date) time = value.getTime()
-  else if (typeof value === 'string' && isoDate.test(value)) time = Date.parse(value)
+  else if (written !== null) time = Date.parse(written[0])
   if (!Number.isFinite(time)) {
     fail(route, `config.deprecation.${name} must be a Date or an ISO 8601 date ("2026-01-31" or "2026-01-31T12:00:00Z"), got ${show(value)}`)
+  }
+  if (written !== null && !asWritten(written, time)) {
+    fail(route, `config.deprecation.${name} is no such day or time: ${show(value)} would be read as ${new Date(time).toISOString()}`)
   }
   return time
 }
