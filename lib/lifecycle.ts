@@ -29,6 +29,11 @@ const deprecationKeys = new Set(['date', 'sunset', 'link'])
 // a fleet in another zone would retire the endpoint at another moment.
 // Captured: year, month, day; hour, minute, second; the offset's sign, hours and minutes.
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|([+-])(\d{2}):(\d{2})))?$/
+// The dates both headers can carry: a Sunset is an IMF-fixdate, whose year has four digits
+// (RFC 9110 §5.6.7), and a date before the epoch, a negative Deprecation, is no date an
+// endpoint was deprecated on but a mistake in the config.
+const earliest = Date.UTC(1970, 0, 1)
+const latest = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 // A URI reference as it may stand between `<` and `>` in a Link header (RFC 8288): visible
 // ASCII, no spaces, no angle brackets; nothing that could end the header line (CR, LF).
 const linkTarget = /^[\x21-\x3b\x3d\x3f-\x7e]+$/
@@ -74,6 +79,9 @@ function timeOf (route: RouteOptions, name: string, value: unknown): number {
   }
   if (written !== null && !asWritten(written, time)) {
     fail(route, `config.deprecation.${name} is no such day or time: ${show(value)} would be read as ${new Date(time).toISOString()}`)
+  }
+  if (time < earliest || time > latest) {
+    fail(route, `config.deprecation.${name} must be between 1970-01-01 and 9999-12-31 (UTC), got ${written === null ? new Date(time).toISOString() : show(value)}`)
   }
   return time
 }
