@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import notImplemented from '../../lib/index'
+import notImplemented = require('../..')
 import { listen } from '../helpers/http'
 
 // With `hideBelowTier`, a caller below a route's tier got the app's own 404:

@@ -12,7 +12,7 @@ async function refusal (deprecation: Record<string, unknown>): Promise<unknown> 
   const app = Fastify()
   await app.register(notImplemented)
   try {
-    app.get('/old', { config: { deprecation } }, async () => 'old')
+    app.get('/old', { config: { deprecation: deprecation as never } }, async () => 'old')
     await app.ready()
   } catch (error) {
     return error

@@ -1,7 +1,7 @@
 import { test, type Test } from 'tap'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import notImplemented from '../../lib/index'
+import notImplemented = require('../..')
 import { startRedis } from '../helpers/redis'
 
 // A tier that another instance wrote to Redis with a time ahead of this instance's clock
