@@ -276,7 +276,7 @@ expectType<{ type: string, title: string, status: 501, detail: string, code: 'FS
 expectType<{ type: string, title: string, status: 405, detail: string, code: 'FST_METHOD_NOT_ALLOWED', allow: string[] }>(
   {} as Static<typeof problemSchemas.FST_METHOD_NOT_ALLOWED>
 )
-expectType<{ type: string, title: string, status: 501 | 402 | 403, detail: string, code: 'FST_TIER_REQUIRED', requiredTier?: string }>(
+expectType<{ type: string, title: string, status: 501 | 402 | 403, detail: string, code: 'FST_TIER_REQUIRED', requiredTier?: string, upgradeUrl?: string }>(
   {} as Static<typeof problemSchemas.FST_TIER_REQUIRED>
 )
 expectType<{ type: string, title: string, status: 501, detail: string, code: 'FST_FEATURE_DISABLED', feature: string }>(
