@@ -5,8 +5,19 @@ function state (entry: CapabilityMethod, style: Style): Cell {
   return entry.implemented ? { text: 'yes', paint: style.green } : { text: 'no, declared', paint: style.yellow }
 }
 
+// A date at midnight UTC, as the plugin stores a bare date, reads as that date.
+function day (iso: string): string {
+  return iso.replace(/T00:00:00(\.000)?Z$/, '')
+}
+
+// What the IMPLEMENTED column does not tell: a retired endpoint is built and answers 410.
 function notes (entry: CapabilityMethod): string {
-  return entry.hidden === true ? 'hidden from OpenAPI' : ''
+  const parts: string[] = []
+  if (entry.hidden === true) parts.push('hidden from OpenAPI')
+  if (entry.deprecation !== undefined) parts.push(`deprecated ${day(entry.deprecation)}`)
+  if (entry.sunset !== undefined) parts.push(`sunset ${day(entry.sunset)}`)
+  if (entry.gone === true) parts.push('gone (410)')
+  return parts.join(', ')
 }
 
 // The matrix as a table a person reads: one line per method, the path named once.
