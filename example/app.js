@@ -1,7 +1,8 @@
 'use strict'
 
-// The demo API: plans, a feature flag, a declared-but-unbuilt endpoint and a versioned
-// endpoint, so each answer of the plugin can be tried with curl (see server.js).
+// The demo API: plans (remembered per API key), a feature flag, a declared-but-unbuilt
+// endpoint, a versioned one, one on its way out and one retired, so each answer of the
+// plugin can be tried with curl (see server.js).
 const Fastify = require('fastify')
 const notImplemented = require('..')
 
@@ -24,7 +25,10 @@ function build (opts = {}) {
     isFeatureEnabled (feature, request) {
       const plan = plans[request.headers['x-api-key']]
       return flags[plan]?.has(feature) ?? false
-    }
+    },
+    // Each key's plan is remembered for 30 s, and answers for 5 minutes more while the plan
+    // service fails; `app.invalidateTier(key)` forgets it at once (after an upgrade, say).
+    tierCache: { key: (request) => request.headers['x-api-key'] }
   })
 
   app.register(async function routes (app) {
@@ -42,6 +46,12 @@ function build (opts = {}) {
     app.declareRoute({ method: 'POST', url: '/invoices' })
     // Only version 1 exists; clients asking for 2 get 501, not 404.
     app.get('/search', { constraints: { version: '1.0.0' } }, async () => ({ results: [], version: 1 }))
+    // On its way out: every answer says since when, until when, and where to read more.
+    app.get('/v1/users', {
+      config: { deprecation: { date: '2026-01-15T00:00:00Z', sunset: '2099-01-01T00:00:00Z', link: 'https://example.com/migrate-to-users' } }
+    }, async () => [{ id: 1, name: 'Ada' }])
+    // Retired: 410, and the handler never runs.
+    app.get('/v0/users', { config: { gone: true } }, async () => [])
   })
 
   return app

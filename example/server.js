@@ -19,7 +19,9 @@ const tries = (base) => [
   ['503 plan service down (fails closed)', `curl -i -H 'x-api-key: broken-key' ${base}/reports`],
   ['501 declared, not built', `curl -i -X POST ${base}/invoices`],
   ['501 version not implemented', `curl -i -H 'Accept-Version: 2.0.0' ${base}/search`],
-  ['200 version that exists', `curl -i -H 'Accept-Version: 1.0.0' ${base}/search`]
+  ['200 version that exists', `curl -i -H 'Accept-Version: 1.0.0' ${base}/search`],
+  ['200 deprecated, with Deprecation, Sunset and Link', `curl -i ${base}/v1/users`],
+  ['410 retired endpoint', `curl -i ${base}/v0/users`]
 ]
 
 async function main () {

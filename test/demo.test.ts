@@ -17,13 +17,13 @@ function parseCurl (label: string, line: string): Try {
   return { label, method, url, headers }
 }
 
-function send ({ method, url, headers }: Try): Promise<{ status: number, body: string }> {
+function send ({ method, url, headers }: Try): Promise<{ status: number, body: string, headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => { body += chunk })
-      res.on('end', () => resolve({ status: res.statusCode as number, body }))
+      res.on('end', () => resolve({ status: res.statusCode as number, body, headers: res.headers }))
     })
     req.on('error', reject)
     req.end()
@@ -62,13 +62,18 @@ test('the demo answers every printed line as labelled, and stops on Ctrl-C', asy
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].startsWith('# ')) tries.push(parseCurl(lines[i].slice(2), lines[i + 1]))
   }
-  t.equal(tries.length, 13)
+  t.equal(tries.length, 15)
   for (const attempt of tries) {
-    const { status, body } = await send(attempt)
+    const { status, body, headers } = await send(attempt)
     const [expectedStatus] = attempt.label.split(' ')
     t.equal(String(status), expectedStatus, `${attempt.label}: ${attempt.method} ${attempt.url}`)
     const code = /FST_[A-Z_]+/.exec(body)?.[0]
-    if (status === 501 || status === 405 || status === 503) t.ok(code, `${attempt.label} names its code (${code})`)
+    if (status === 501 || status === 405 || status === 503 || status === 410) t.ok(code, `${attempt.label} names its code (${code})`)
+    if (attempt.label.includes('Deprecation')) {
+      t.equal(headers.deprecation, '@1768435200', `${attempt.label}: Deprecation`)
+      t.equal(headers.sunset, 'Thu, 01 Jan 2099 00:00:00 GMT', `${attempt.label}: Sunset`)
+      t.equal(headers.link, '<https://example.com/migrate-to-users>; rel="deprecation"', `${attempt.label}: Link`)
+    }
   }
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
