@@ -2,16 +2,15 @@ import fp = require('fastify-plugin')
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { normalizeOptions, type PluginOptions } from './options'
 import { methodTable } from './method-table'
-import { describeRoute, readRouteGate } from './route-gate'
-import { buildGateHook, buildUnbuiltEndpoint } from './gate'
+import { describeRoute } from './route-gate'
+import { buildUnbuiltEndpoint } from './gate'
 import { buildNotFoundHook } from './not-found'
 import { notFoundAttacher } from './fastify-internals'
 import { checkPlacement } from './placement'
 import { verifyGates } from './gate-check'
-import { recordRoute, type RouteRecord } from './route-catalog'
-import { constraintFor, markRoute, unbuiltConstraintStrategy } from './unbuilt-routes'
-import { readLifecycle } from './lifecycle'
-import { buildDeprecationHeaders, buildGoneEndpoint, buildSunsetHook } from './lifecycle-hooks'
+import type { RouteRecord } from './route-catalog'
+import { unbuiltConstraintStrategy } from './unbuilt-routes'
+import { buildGoneEndpoint } from './lifecycle-hooks'
 import { clientErrorHandler, rememberSettings } from './client-error'
 import { openFeatureFlags } from './openfeature'
 import { openTelemetryMetrics } from './opentelemetry'
@@ -22,7 +21,7 @@ import { CapabilityCollector } from './capabilities'
 import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
 import { setUpTierCache } from './tier-cache-setup'
-import { buildHiddenAnswerHeaders } from './hidden-answers'
+import { routeHooks } from './route-hooks'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
@@ -31,13 +30,12 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   const catalog: RouteRecord[] = []
   const endpointNotImplemented = buildUnbuiltEndpoint(settings)
   const endpointGone = buildGoneEndpoint(settings)
-  const hiddenAnswerHeaders = buildHiddenAnswerHeaders(settings)
   const capabilities = new CapabilityCollector(settings.autoOptions, settings.now)
   const capabilitiesRoute = settings.capabilitiesRoute === undefined
     ? undefined
     : buildCapabilitiesRoute(settings.capabilitiesRoute, capabilities)
   rememberSettings(fastify, settings)
-  const tierSource = setUpTierCache(fastify, settings)
+  const hooksOf = routeHooks(settings, setUpTierCache(fastify, settings), { unbuilt: endpointNotImplemented, gone: endpointGone })
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
 
   // Only on request (`sharedSchemas: true`): every shared schema is compiled into the
@@ -49,28 +47,12 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   }
 
   // Route configuration is read once, here; only a route that asks something of the plugin
-  // gets a hook. The life cycle's hook comes first: a retired route answers 410 to everyone.
+  // gets a hook.
   fastify.addHook('onRoute', (route) => {
-    const gate = readRouteGate(route, settings)
-    const lifecycle = readLifecycle(route)
-    const onRequest: unknown[] = []
-    const onSend: unknown[] = []
-    if (lifecycle?.gone === true) onRequest.push(endpointGone)
-    else if (lifecycle?.sunset !== undefined) onRequest.push(buildSunsetHook(lifecycle.sunset, settings.now, endpointGone))
-    if (gate !== undefined) onRequest.push(gate.implemented ? buildGateHook(gate, settings, tierSource) : endpointNotImplemented)
-    // A new array: the route's own may be shared with the HEAD route Fastify derives from it.
-    if (onRequest.length > 0) route.onRequest = [...[route.onRequest ?? []].flat(), ...onRequest] as RouteOptions['onRequest']
-    if (lifecycle?.deprecation !== undefined) onSend.push(buildDeprecationHeaders(lifecycle.headers as Parameters<typeof buildDeprecationHeaders>[0]))
-    // The app's 404, when the gate hides the route, is sent with the route's own onSend
-    // hooks: the last of them makes it private to the caller.
-    if (settings.hideBelowTier && gate?.tier !== undefined && gate.implemented) onSend.push(hiddenAnswerHeaders)
-    if (onSend.length > 0) route.onSend = [...[route.onSend ?? []].flat(), ...onSend] as RouteOptions['onSend']
-    const constraint = constraintFor(gate?.implemented === false || lifecycle?.gone === true, lifecycle?.sunset)
-    if (constraint !== undefined) markRoute(route, constraint)
     // The capability route (and the HEAD route Fastify derives from it) describes the API
     // and is no part of it.
     const described = capabilitiesRoute === undefined || route.handler !== capabilitiesRoute.handler
-    catalog.push(recordRoute(route, gate, lifecycle, { onRequest, onSend, constraint }, described))
+    catalog.push(hooksOf(route, described))
   })
 
   // An endpoint the contract lists and this build does not have: no handler to write.
