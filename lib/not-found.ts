@@ -138,8 +138,9 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
 
   // Hot path of every request Fastify's router did not match.
   return function notImplementedOnNotFound (request, reply, done) {
-    // One comparison while no sunset passes (none at all in an app without one).
-    if (now() >= table.nextSunset) decideAt(now())
+    // While a sunset is still to come, a clock read and a comparison; once none is (in an
+    // app without sunsets, always), one comparison and no clock read.
+    if (table.nextSunset !== Infinity && now() >= table.nextSunset) decideAt(now())
     const method = request.raw.method as string
     const url = request.raw.url as string
 
