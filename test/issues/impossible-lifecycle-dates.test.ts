@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
+import { startUpError } from '../helpers/lifecycle'
 
 // Date.parse rolls an impossible calendar date over instead of refusing it: a deprecation
 // `date: '2026-02-30'` was taken for 2 March (`Deprecation: @1772409600`), `sunset:
@@ -8,19 +9,7 @@ import notImplemented = require('../..')
 // app started and announced dates nobody wrote. Such a date now fails at start-up, naming the
 // route and the field, as an unparsable one does.
 
-async function refusal (deprecation: Record<string, unknown>): Promise<unknown> {
-  const app = Fastify()
-  await app.register(notImplemented)
-  try {
-    app.get('/old', { config: { deprecation: deprecation as never } }, async () => 'old')
-    await app.ready()
-  } catch (error) {
-    return error
-  } finally {
-    await app.close()
-  }
-  return undefined
-}
+const refusal = startUpError
 
 test('an impossible day or time fails at start-up, naming the route and the field', async (t) => {
   const cases: Array<[string, Record<string, unknown>, string]> = [

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import notImplemented = require('../..')
+import { startUpError } from '../helpers/lifecycle'
 
 // A Date object skips the ISO string check, and nothing bounded its year: a sunset of
 // `new Date('+010000-01-01T00:00:00Z')` went out as `Sunset: Sat, 01 Jan 10000 00:00:00 GMT`,
@@ -9,19 +10,7 @@ import notImplemented = require('../..')
 // the other. A date outside 1970-01-01 .. 9999-12-31 (UTC), as a Date or a string, now fails
 // at start-up naming the route and the field, as an invalid Date does.
 
-async function refusal (deprecation: Record<string, unknown>): Promise<unknown> {
-  const app = Fastify()
-  await app.register(notImplemented)
-  try {
-    app.get('/old', { config: { deprecation: deprecation as never } }, async () => 'old')
-    await app.ready()
-  } catch (error) {
-    return error
-  } finally {
-    await app.close()
-  }
-  return undefined
-}
+const refusal = startUpError
 
 const range = 'must be between 1970-01-01 and 9999-12-31 (UTC), got'
 
