@@ -15,7 +15,8 @@ export const resolverChannel = channel(resolverChannelName)
 
 // The message on `fastify-not-implemented:decision`, one per answer the plugin makes.
 export interface Decision {
-  // null for the clientErrorHandler's answer, which Fastify never made a request of.
+  // null for the 501 to a method no router knows (clientErrorHandler's, or over HTTP/2),
+  // which Fastify never made a request of.
   request: FastifyRequest | null
   // The outcome: an error code, or OPTIONS for the 204 answer.
   code: Outcome
@@ -59,6 +60,23 @@ function write (log: FastifyBaseLogger, level: Level, entry: object, message: st
   } catch {}
 }
 
+// Whether a logger's method for a level writes nothing: Fastify's own logger where the app
+// has none (every method an empty function), or pino's for a level below its own. The entry
+// is not built for it, as Fastify builds none for its own request lines then. The last
+// silent and the last writing method seen are kept, so that a function's source is read
+// once, not on every answer; a method that takes parameters is taken to write.
+const emptyFunction = /^(?:function\b[^(]*)?\(\s*\)\s*(?:=>\s*)?\{\s*\}$/
+let lastSilent: unknown
+let lastWriting: unknown
+export function writesNothing (method: unknown): boolean {
+  if (method === lastSilent) return true
+  if (method === lastWriting) return false
+  const silent = typeof method === 'function' && method.length === 0 && emptyFunction.test(Function.prototype.toString.call(method))
+  if (silent) lastSilent = method
+  else lastWriting = method
+  return silent
+}
+
 function routeOf (request: FastifyRequest): string | null {
   return request.routeOptions.url ?? null
 }
@@ -75,7 +93,7 @@ export function recordDecision (reply: FastifyReply, level: string, error: Plugi
     if (error.feature !== undefined) message.feature = error.feature
     decisionChannel.publish(message)
   }
-  if (level === 'silent') return
+  if (level === 'silent' || writesNothing(reply.log[level as Level])) return
   const entry: Record<string, unknown> = {
     code: error.code,
     statusCode: error.statusCode,

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { errors } from './errors'
+import { errors, type PluginError } from './errors'
 import type { Settings } from './options'
 import type { RouteGate } from './route-gate'
-import { outcomeHeaders, sendError, type Headers } from './respond'
+import { outcomeHeaders, prepareAnswer, sendError, sendPrepared, type Headers, type PreparedAnswer } from './respond'
 import { recordDecision, recordUnavailable, resolverChannel, type ResolverCall } from './decisions'
 import { shapeOf } from './describe'
 import { isThenable, settle, TimeoutError, withTimeout } from './with-timeout'
@@ -61,33 +61,61 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
     }
   }
 
-  // With `hideBelowTier`, the app's own 404, as for a path that does not exist; the log
-  // line and the decision message still say why (with the status the caller got).
-  function tierTooLow (request: FastifyRequest, reply: FastifyReply, held: string | null): void {
+  function tierError (): PluginError {
     const error = new errors.FST_TIER_REQUIRED(requiredTier)
     error.statusCode = hideBelowTier ? 404 : settings.tierRequiredStatus
     if (settings.exposeRequiredTier) error.requiredTier = requiredTier
     else error.message = hiddenTierMessage
-    recordDecision(reply, logLevel, error, { tierHeld: held, tierRequired: requiredTier })
-    if (hideBelowTier) {
+    return error
+  }
+  // The route's denial, made once: the same for every caller below its tier, with the
+  // upgrade link where the option is a string. A function's link is made per request.
+  const plainDenial = requiredTier === undefined || hideBelowTier ? undefined : prepareAnswer(tierError, tierHeaders)
+  const denial = typeof upgradeUrl === 'string' && plainDenial !== undefined
+    ? prepareAnswer(() => {
+      const error = tierError()
+      error.upgradeUrl = upgradeUrl
+      return error
+    }, { ...tierHeaders, link: `<${upgradeUrl}>; rel="payment"` })
+    : plainDenial
+
+  // With `hideBelowTier`, the app's own 404, as for a path that does not exist; the log
+  // line and the decision message still say why (with the status the caller got).
+  function tierTooLow (request: FastifyRequest, reply: FastifyReply, held: string | null): void {
+    const fields = { tierHeld: held, tierRequired: requiredTier }
+    if (plainDenial === undefined) {
+      recordDecision(reply, logLevel, tierError(), fields)
       hideAnswer(request)
       reply.callNotFound()
       return
     }
-    const url = upgradeUrl === undefined ? undefined : upgradeUrlFor(upgradeUrl, requiredTier as string, request)
-    if (url === undefined) {
-      sendError(reply, error, tierHeaders)
+    recordDecision(reply, logLevel, plainDenial.error, fields)
+    if (typeof upgradeUrl !== 'function') {
+      sendPrepared(reply, denial as PreparedAnswer)
       return
     }
+    const url = upgradeUrlFor(upgradeUrl, requiredTier as string, request)
+    if (url === undefined) {
+      sendPrepared(reply, plainDenial)
+      return
+    }
+    const error = tierError()
     error.upgradeUrl = url
     sendError(reply, error, { ...tierHeaders, link: `<${url}>; rel="payment"` })
   }
 
+  const featureAnswer = feature === undefined
+    ? undefined
+    : prepareAnswer(() => {
+      const error = new errors.FST_FEATURE_DISABLED(feature)
+      error.feature = feature
+      return error
+    }, featureHeaders)
+
   function featureOff (reply: FastifyReply): void {
-    const error = new errors.FST_FEATURE_DISABLED(feature)
-    error.feature = feature
-    recordDecision(reply, logLevel, error)
-    sendError(reply, error, featureHeaders)
+    const prepared = featureAnswer as PreparedAnswer
+    recordDecision(reply, logLevel, prepared.error)
+    sendPrepared(reply, prepared)
   }
 
   // Calls a resolver or flag source and hands its answer on; whatever it throws, rejects

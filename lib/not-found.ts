@@ -5,13 +5,21 @@ import { isWholePathCapture } from './catch-all'
 import { compareMethods, sortedMethods, type MethodTable } from './method-table'
 import { liveAt, unbuiltConstraintName } from './unbuilt-routes'
 import type { Settings } from './options'
-import { outcomeHeaders, sendError, sendNoContent, type Headers } from './respond'
+import { outcomeHeaders, prepareAnswer, sendPrepared, sendError, sendNoContent, type Headers, type PreparedAnswer } from './respond'
 import { recordDecision, recordOptions } from './decisions'
 
 interface AllowAnswer {
   allow: readonly string[]
   notAllowedHeaders: Headers
   optionsHeaders: Headers
+}
+
+// What a path answers: the Allow answer of its methods, and its 405s, made on first use
+// for each method asked (only methods some route implements get that far).
+interface PathAnswer {
+  path: string
+  methods: AllowAnswer
+  notAllowed: Map<string, PreparedAnswer>
 }
 
 const rememberedPaths = 1000
@@ -36,8 +44,8 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
   let serverAllow!: string
   // The value of the plugin's constraint that sees the routes whose sunset is still to come.
   let live: string | undefined
-  // The Allow answers of paths asked about recently (allowAnswerAt, below).
-  const remembered = new Map<string, AllowAnswer | null>()
+  // The answers of paths asked about recently (pathAnswerAt, below).
+  const remembered = new Map<string, PathAnswer | null>()
   function decideAt (at: number): void {
     // A sunset passed: what answers where has changed.
     remembered.clear()
@@ -98,6 +106,37 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     sendError(reply, error, headers)
   }
 
+  function answerPrepared (reply: FastifyReply, prepared: PreparedAnswer): void {
+    recordDecision(reply, settings.logLevel, prepared.error)
+    sendPrepared(reply, prepared)
+  }
+
+  // One 501 per method, kept: only the methods Fastify's router knows get this far, which
+  // are Node's http.METHODS (the only ones addHttpMethod accepts), whatever clients send.
+  const notImplemented = new Map<string, PreparedAnswer>()
+  function notImplementedAnswer (method: string): PreparedAnswer {
+    let found = notImplemented.get(method)
+    if (found === undefined) {
+      found = prepareAnswer(() => new errors.FST_METHOD_NOT_IMPLEMENTED(method), notImplementedHeaders)
+      notImplemented.set(method, found)
+    }
+    return found
+  }
+
+  function notAllowedAnswer (here: PathAnswer, method: string): PreparedAnswer {
+    let found = here.notAllowed.get(method)
+    if (found === undefined) {
+      const { path, methods } = here
+      found = prepareAnswer(() => {
+        const error = new errors.FST_METHOD_NOT_ALLOWED(method, path)
+        error.allow = methods.allow.slice()
+        return error
+      }, methods.notAllowedHeaders)
+      here.notAllowed.set(method, found)
+    }
+    return found
+  }
+
   // One Allow answer per set of methods found at a path, made on first use: there are as
   // many as the app has distinct method sets, whatever clients send, and a 405 then
   // allocates no more than Fastify's own 404.
@@ -117,17 +156,18 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
 
   // Which methods answer at a path depends on the path, the Host and the version alone, and
   // the route table no longer changes once the app is ready (but for sunsets, which forget
-  // every answer kept). So the answer for a path asked about recently is kept: a client that repeats a 405 costs one lookup here, not one
-  // router lookup per method the app implements (21 with 20 methods). Bounded whatever
-  // clients send: paths up to `rememberedLength` characters, at most `rememberedPaths` of
-  // them, all forgotten at once when full. A request with Accept-Version is not remembered.
+  // every answer kept). So the answer for a path asked about recently is kept: a client
+  // that repeats a 405 costs one lookup here, not one router lookup per method the app
+  // implements (21 with 20 methods), nor a new body. Bounded whatever clients send: paths
+  // up to `rememberedLength` characters, at most `rememberedPaths` of them, all forgotten at
+  // once when full. A request with Accept-Version is not remembered.
   // null: no route answers there (a catch-all alone does not count).
-  function allowAnswerAt (path: string, constraints: Constraints): AllowAnswer | null {
+  function pathAnswerAt (path: string, constraints: Constraints): PathAnswer | null {
     const key = constraints.version === undefined && path.length <= rememberedLength ? path + '\n' + (constraints.host ?? '') : undefined
     let found = key === undefined ? undefined : remembered.get(key)
     if (found === undefined) {
       const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
-      found = here.routed ? allowAnswerFor(here.methods) : null
+      found = here.routed ? { path, methods: allowAnswerFor(here.methods), notAllowed: new Map() } : null
       if (key !== undefined) {
         if (remembered.size >= rememberedPaths) remembered.clear()
         remembered.set(key, found)
@@ -145,7 +185,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     const url = request.raw.url as string
 
     if (!implemented.has(method)) {
-      answer(reply, new errors.FST_METHOD_NOT_IMPLEMENTED(method), notImplementedHeaders)
+      answerPrepared(reply, notImplementedAnswer(method))
       return
     }
     if (url === '*' && method === 'OPTIONS' && answersOptions) {
@@ -156,8 +196,8 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     }
     const constraints = constraintsOf(request)
     const path = targetOf(url)
-    const answer405 = allowAnswerAt(path, constraints)
-    if (answer405 === null) {
+    const here = pathAnswerAt(path, constraints)
+    if (here === null) {
       const version = constraints.version
       if (version !== undefined && answersInOtherVersion(method, path, constraints)) {
         const error = new errors.FST_VERSION_NOT_IMPLEMENTED(version, method, path)
@@ -171,11 +211,9 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     }
     if (method === 'OPTIONS' && answersOptions) {
       recordOptions(request)
-      sendNoContent(reply, answer405.optionsHeaders)
+      sendNoContent(reply, here.methods.optionsHeaders)
       return
     }
-    const error = new errors.FST_METHOD_NOT_ALLOWED(method, path)
-    error.allow = answer405.allow.slice()
-    answer(reply, error, answer405.notAllowedHeaders)
+    answerPrepared(reply, notAllowedAnswer(here, method))
   }
 }

@@ -43,18 +43,21 @@ export function mergeVary (existing: unknown, added: string): string {
   return names.join(', ')
 }
 
-// Sets the outcome's headers and returns them as set.
-function applyHeaders (reply: FastifyReply, headers: Headers): Headers {
-  const applied: Headers = {}
-  for (const name in headers) {
-    applied[name] = name === 'vary' ? mergeVary(reply.getHeader('vary'), headers.vary) : headers[name]
-  }
+// Whether the request's body is still on the wire and too big to read and drop (or of a size
+// not given): then the answer closes the connection. HTTP/2 closes a stream, not the
+// connection, and has no Connection header.
+function leavesLongBodyUnread (reply: FastifyReply): boolean {
   const request = reply.request.raw
-  // HTTP/2 closes a stream, not the connection, and has no Connection header.
-  const unread = request.httpVersionMajor === 1 && !request.complete
-  if (unread && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > maxDrainedBody)) {
-    applied.connection = 'close'
-  }
+  return request.httpVersionMajor === 1 && !request.complete &&
+    (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > maxDrainedBody)
+}
+
+// Sets the outcome's headers and returns them as set: the same object where nothing is
+// added to them, so that an answer made in advance costs no copy.
+function applyHeaders (reply: FastifyReply, headers: Headers): Headers {
+  let applied = headers
+  if (headers.vary !== undefined) applied = { ...headers, vary: mergeVary(reply.getHeader('vary'), headers.vary) }
+  if (leavesLongBodyUnread(reply)) applied = { ...applied, connection: 'close' }
   reply.headers(applied)
   return applied
 }
@@ -85,8 +88,11 @@ function describeProblem (error: PluginError, problem: ProblemDetails): void {
 
 export function sendError (reply: FastifyReply, error: PluginError, headers: Headers): FastifyReply {
   // Fastify's error path sets `error.headers` on the reply again, so Allow, Cache-Control
-  // and Retry-After survive whichever error handler runs.
-  error.headers = applyHeaders(reply, headers)
+  // and Retry-After survive whichever error handler runs. A copy by name: the handler may
+  // change it, and the problem type it carries under a symbol is not a header.
+  const applied = applyHeaders(reply, headers)
+  error.headers = {}
+  for (const name in applied) error.headers[name] = applied[name]
   reply.code(error.statusCode)
   // Fastify's own error handler keeps only { statusCode, code, error, message }; with it in
   // place the plugin writes the documented body itself. An app's own handler gets the
@@ -113,6 +119,37 @@ const jsonContentType = 'application/json; charset=utf-8'
 function sendJson (reply: FastifyReply, contentType: string, body: object): FastifyReply {
   reply.header('content-type', contentType)
   return reply.send(JSON.stringify(body))
+}
+
+// An answer made once and sent as often as it is asked for: a 405 at a path, a 501 for a
+// method, a route's tier 501 are the same bytes for every caller who gets them. Building the
+// error, formatting its message and serializing its body cost more than the rest of the
+// answer (bench/README.md), so that is done once, on first use.
+export interface PreparedAnswer {
+  // The error the answer stands for, as logged and published.
+  error: PluginError
+  headers: Headers
+  // The headers with the body's Content-Type, as sent when the plugin renders the body.
+  rendered: Headers
+  body: string
+  // A fresh error for an app's own error handler, which may change the one it gets.
+  make: () => PluginError
+}
+
+export function prepareAnswer (make: () => PluginError, headers: Headers): PreparedAnswer {
+  const error = make()
+  const problemType = headers[problemTypeKey]
+  return problemType === undefined
+    ? { error, headers, make, rendered: { ...headers, 'content-type': jsonContentType }, body: JSON.stringify(bodyOf(error)) }
+    : { error, headers, make, rendered: { ...headers, 'content-type': problemContentType }, body: JSON.stringify(problemOf(error, problemType)) }
+}
+
+// The same answer sendError() gives for `answer.make()`.
+export function sendPrepared (reply: FastifyReply, answer: PreparedAnswer): FastifyReply {
+  if (!usesDefaultErrorHandler(reply)) return sendError(reply, answer.make(), answer.headers)
+  applyHeaders(reply, answer.rendered)
+  reply.code(answer.error.statusCode)
+  return reply.send(answer.body)
 }
 
 export function sendNoContent (reply: FastifyReply, headers: Headers): FastifyReply {

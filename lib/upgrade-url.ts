@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 
-export type UpgradeUrl = string | ((requiredTier: string, request: FastifyRequest) => string | undefined)
+export type UpgradeUrlFunction = (requiredTier: string, request: FastifyRequest) => string | undefined
+export type UpgradeUrl = string | UpgradeUrlFunction
 
 // RFC 3986 URI-reference characters (unreserved, reserved and "%"): a value that fits both
 // a JSON string and the `<...>` of a Link header (RFC 8288) with nothing escaped.
@@ -18,11 +19,11 @@ export function normalizeUpgradeUrl (value: unknown): UpgradeUrl | undefined {
   return value
 }
 
-// The page where the caller can move to `requiredTier`. A function that throws or returns
+// The page where the caller can move to `requiredTier`, from the option's function (a string
+// is the same for every denial, and goes into the answer made in advance). One that throws or returns
 // something that is not a URL adds nothing: the denial stands without the link, since a
 // failing link must not turn a plain "not on your plan" into a 503 or a 500.
-export function upgradeUrlFor (upgradeUrl: UpgradeUrl, requiredTier: string, request: FastifyRequest): string | undefined {
-  if (typeof upgradeUrl === 'string') return upgradeUrl
+export function upgradeUrlFor (upgradeUrl: UpgradeUrlFunction, requiredTier: string, request: FastifyRequest): string | undefined {
   let url: unknown
   try {
     url = upgradeUrl(requiredTier, request)

@@ -1,0 +1,126 @@
+import { test } from 'tap'
+import Fastify from 'fastify'
+import notImplemented = require('../..')
+
+// The build the app runs, as the other tests use it (the source would be a second copy).
+const { writesNothing } = require('../../dist/decisions.js') as typeof import('../../lib/decisions')
+
+// The plugin makes each 405, 501 and tier 501 once and sends the same bytes to every caller
+// who gets it. Nothing a caller, a hook or an app's error handler does may change the
+// answer the next caller gets.
+
+test('an error handler that changes the error it gets changes no later answer', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented, { tiers: ['free', 'plus'], resolveTier: () => 'free' })
+  let change = true
+  app.setErrorHandler((error: any, request, reply) => {
+    if (change) {
+      error.message = 'changed'
+      error.allow?.push('TRACE')
+      if (error.headers !== undefined) error.headers.allow = 'TRACE'
+      error.requiredTier = 'nobody'
+    }
+    reply.code(error.statusCode).headers(error.headers).send({ message: error.message, allow: error.allow, requiredTier: error.requiredTier })
+  })
+  app.get('/users', async () => [])
+  app.delete('/users/:id', async () => null)
+  app.get('/reports', { config: { tier: 'plus' } }, async () => [])
+  await app.ready()
+
+  const changed = await app.inject({ method: 'DELETE', url: '/users' })
+  t.equal(changed.headers.allow, 'TRACE', 'the handler\'s own copy, changed')
+  await app.inject({ method: 'GET', url: '/reports' })
+  change = false
+
+  const notAllowed = await app.inject({ method: 'DELETE', url: '/users' })
+  t.equal(notAllowed.statusCode, 405)
+  t.equal(notAllowed.headers.allow, 'GET, HEAD, OPTIONS')
+  t.same(notAllowed.json(), { message: 'Method DELETE is not allowed on /users', allow: ['GET', 'HEAD', 'OPTIONS'] })
+  const tier = await app.inject({ method: 'GET', url: '/reports' })
+  t.equal(tier.statusCode, 501)
+  t.same(tier.json(), { message: 'This endpoint requires the plus plan', requiredTier: 'plus' })
+})
+
+test('an onSend hook that changes one answer\'s headers leaves the next one whole', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  let changed = false
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!changed) {
+      changed = true
+      reply.header('allow', 'TRACE').header('cache-control', 'no-cache')
+    }
+    return payload
+  })
+  app.get('/users', async () => [])
+  app.delete('/users/:id', async () => null)
+  await app.ready()
+
+  const first = await app.inject({ method: 'DELETE', url: '/users' })
+  t.equal(first.headers.allow, 'TRACE')
+  const second = await app.inject({ method: 'DELETE', url: '/users' })
+  t.equal(second.headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal(second.headers['cache-control'], 'max-age=60')
+  t.same(second.json(), {
+    statusCode: 405,
+    code: 'FST_METHOD_NOT_ALLOWED',
+    error: 'Method Not Allowed',
+    message: 'Method DELETE is not allowed on /users',
+    allow: ['GET', 'HEAD', 'OPTIONS']
+  })
+})
+
+test('each path and method gets its own 405, each method its own 501', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented)
+  app.get('/a', async () => 'a')
+  app.put('/b/:id', async () => 'b')
+  app.delete('/c', async () => 'c')
+  app.post('/d', async () => 'd')
+  await app.ready()
+  const asked = [['DELETE', '/a'], ['POST', '/a'], ['DELETE', '/b/1'], ['DELETE', '/b/2'], ['DELETE', '/a'], ['PATCH', '/a'], ['PROPFIND', '/a'], ['PATCH', '/b/1']] as const
+  const answers = []
+  for (const [method, url] of asked) {
+    const response = await app.inject({ method, url })
+    answers.push([response.statusCode, response.json().message, response.headers.allow])
+  }
+  t.same(answers, [
+    [405, 'Method DELETE is not allowed on /a', 'GET, HEAD, OPTIONS'],
+    [405, 'Method POST is not allowed on /a', 'GET, HEAD, OPTIONS'],
+    [405, 'Method DELETE is not allowed on /b/1', 'PUT, OPTIONS'],
+    [405, 'Method DELETE is not allowed on /b/2', 'PUT, OPTIONS'],
+    [405, 'Method DELETE is not allowed on /a', 'GET, HEAD, OPTIONS'],
+    [501, 'Method PATCH is not implemented by this server', undefined],
+    [501, 'Method PROPFIND is not implemented by this server', undefined],
+    [501, 'Method PATCH is not implemented by this server', undefined]
+  ])
+})
+
+test('a logger method that does nothing gets no entry built; any other does', async (t) => {
+  function noop () { }
+  t.ok(writesNothing(noop), 'an empty function (Fastify\'s logger where the app has none)')
+  t.ok(writesNothing(noop), 'the same function again')
+  t.ok(writesNothing(() => {}), 'an empty arrow function')
+  const writes = (...args: unknown[]) => args
+  t.notOk(writesNothing(writes), 'a function of no declared parameters that does something')
+  t.notOk(writesNothing(writes), 'the same function again')
+  t.notOk(writesNothing(function info (entry: unknown) { return entry }), 'a function with a parameter')
+  t.notOk(writesNothing(function () { return 1 }), 'a body that is not empty')
+  t.notOk(writesNothing(noop.bind(null)), 'a bound function: its source is not known')
+  t.notOk(writesNothing(undefined), 'not a function')
+})
+
+test('a logger whose methods take no declared parameters still gets every decision', async (t) => {
+  const lines: unknown[][] = []
+  const write = (...args: unknown[]) => { lines.push(args) }
+  const silent = () => {}
+  const logger: any = { level: 'info', info: write, warn: write, error: write, fatal: write, debug: silent, trace: silent }
+  logger.child = () => logger
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
+  await app.register(notImplemented)
+  app.get('/users', async () => [])
+  app.delete('/users/:id', async () => null)
+  await app.ready()
+  await app.inject({ method: 'DELETE', url: '/users' })
+  t.same(lines.filter(([entry]) => (entry as Record<string, unknown>)?.notImplemented !== undefined).map(([, message]) => message), ['Method DELETE is not allowed on /users'])
+})
