@@ -1,14 +1,10 @@
 import { METHODS, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { errors } from './errors'
 import { recordRefusedMethod } from './decisions'
 import { fastifyDefaultClientErrorHandler, responseHolding } from './fastify-internals'
 import { normalizeOptions, type Settings } from './options'
-import { problemContentType, problemOf } from './problem'
-
-// The longest method answered with 501: a longer token is a scanner's noise and keeps its 400.
-const maxMethodLength = 32
+import { maxMethodLength, methodNotImplemented } from './unknown-method'
 
 // How long a method that Node's parser refused before its first space arrived may take to
 // finish arriving. Its packets follow one another within a round trip, or a retransmission
@@ -108,17 +104,11 @@ function refusedLine (error: ParserError): string | null | undefined {
 }
 
 function notImplementedResponse (method: string, settings: Settings): string {
-  const status = 501
-  const error = new errors.FST_METHOD_NOT_IMPLEMENTED(method)
-  const problemType = settings.problemTypes?.FST_METHOD_NOT_IMPLEMENTED
-  const body = JSON.stringify(problemType === undefined
-    ? { statusCode: status, code: error.code, error: STATUS_CODES[status], message: error.message }
-    : problemOf(error, problemType))
-  const cacheControl = settings.cacheControl.FST_METHOD_NOT_IMPLEMENTED
+  const { status, headers, body } = methodNotImplemented(method, settings)
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-    `Content-Type: ${problemType === undefined ? 'application/json; charset=utf-8' : problemContentType}\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    (cacheControl === false ? '' : `Cache-Control: ${cacheControl}\r\n`) +
+    `Content-Type: ${headers['content-type']}\r\n` +
+    `Content-Length: ${headers['content-length']}\r\n` +
+    (headers['cache-control'] === undefined ? '' : `Cache-Control: ${headers['cache-control']}\r\n`) +
     'Connection: close\r\n\r\n' +
     body
 }

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { NotFoundHook } from './not-found'
@@ -133,4 +133,24 @@ export function fastifyDefaultClientErrorHandler (this: FastifyInstance, err: Er
 //    queues pipelined responses and hands the socket to each in turn.
 export function responseHolding (socket: Socket): ServerResponse | null | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+}
+
+// 7. The not-found router's fallback. Fastify hands every request its router does not match
+//    to a second router, of not-found handlers, which has them for every method Node knows.
+//    A method it has no tree for (over HTTP/2 a client may send any token; HTTP/1.1's
+//    parser refuses them before Fastify) falls through to that router's `defaultRoute`
+//    (lib/four-oh-four.js, `fourOhFourFallBack`): a 404 FST_ERR_NOT_FOUND, logged as a
+//    Fastify bug. `answer` is offered each such request first, and returns whether it
+//    answered it.
+const fourOhFourKey = 'fastify.404'
+
+type RawHandler = (req: IncomingMessage, res: ServerResponse) => void
+
+export function offerUnroutedMethods (fastify: FastifyInstance, answer: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const kFourOhFour = findSymbol(fastify, fourOhFourKey)
+  const router = ((fastify as unknown as Internals)[kFourOhFour] as { router: { defaultRoute: RawHandler } }).router
+  const fallback = router.defaultRoute
+  router.defaultRoute = function notImplementedUnroutedMethod (req, res) {
+    if (!answer(req, res)) fallback(req, res)
+  }
 }

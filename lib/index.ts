@@ -5,7 +5,7 @@ import { methodTable } from './method-table'
 import { describeRoute } from './route-gate'
 import { buildUnbuiltEndpoint } from './gate'
 import { buildNotFoundHook } from './not-found'
-import { notFoundAttacher } from './fastify-internals'
+import { notFoundAttacher, offerUnroutedMethods } from './fastify-internals'
 import { checkPlacement } from './placement'
 import { verifyGates } from './gate-check'
 import type { RouteRecord } from './route-catalog'
@@ -22,6 +22,7 @@ import { buildCapabilitiesRoute } from './capabilities-route'
 import { annotateRoutes } from './openapi'
 import { setUpTierCache } from './tier-cache-setup'
 import { routeHooks } from './route-hooks'
+import { buildUnroutedMethodAnswer } from './unknown-method'
 
 async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginOptions): Promise<void> {
   const settings = normalizeOptions(options)
@@ -37,6 +38,8 @@ async function fastifyNotImplemented (fastify: FastifyInstance, options: PluginO
   rememberSettings(fastify, settings)
   const hooksOf = routeHooks(settings, setUpTierCache(fastify, settings), { unbuilt: endpointNotImplemented, gone: endpointGone })
   fastify.addConstraintStrategy(unbuiltConstraintStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0])
+  // A method no router knows (any token, over HTTP/2): 501, not Fastify's fallback 404.
+  offerUnroutedMethods(fastify, buildUnroutedMethodAnswer(settings, fastify.log))
 
   // Only on request (`sharedSchemas: true`): every shared schema is compiled into the
   // serializer of every route with a response schema, at start-up. With `problemDetails`

@@ -372,7 +372,7 @@ declare namespace fastifyNotImplemented {
 
   /** The message on the `fastify-not-implemented:decision` diagnostics channel: one per answer the plugin makes. */
   export interface DecisionMessage {
-    /** Fastify's request; `null` for the `clientErrorHandler`'s 501, made before Fastify saw a request. */
+    /** Fastify's request; `null` for the 501 to a method no router knows (the `clientErrorHandler`'s, or one over HTTP/2), made before Fastify made a request. */
     request: FastifyRequest | null
     /** The outcome: an error code, or `OPTIONS` for the 204 answer. */
     code: Outcome
