@@ -1,6 +1,6 @@
 'use strict'
 
-// `npm run bench`: instructions per request, A / B, for every pair of count-pairs.js,
+// `npm run bench`: instructions per request, A / B, for every pair of pairs.js,
 // counted with valgrind's callgrind. Timing on a small shared machine is noise (see
 // README.md); the instructions a request executes are not, once three things are fixed:
 //
@@ -36,8 +36,7 @@ const path = require('node:path')
 const { promisify } = require('node:util')
 const { parseArgs } = require('node:util')
 const autocannon = require('autocannon')
-const { scenarios } = require('./pairs')
-const { countPairs, readyPairs, readyRoutes } = require('./count-pairs')
+const { scenarios, pairs: countPairs, readyPairs, readyRoutes } = require('./pairs')
 
 const run = promisify(execFile)
 
@@ -167,7 +166,7 @@ async function send (server, requests, expected, amount) {
 // new low by more than `settled`), then counted in `windows` windows of `counted` requests.
 // (Callgrind started with instrumentation off and switched on after an uncounted warm-up
 // runs faster, but then counts like a fresh process: the JIT work shows up again.)
-async function countSide (variant, scenario, expected, dir) {
+async function countSide (variant, scenario, expected, leastWarmup, dir) {
   const requests = scenarios[scenario]
   const server = await startServer(variant, dir)
   try {
@@ -183,7 +182,7 @@ async function countSide (variant, scenario, expected, dir) {
       const low = Math.min(...warmupWindows)
       warmupWindows.push(last)
       const falling = last < low * (1 - settled)
-      if (warmedUp >= settings.maxWarmup || (warmedUp >= settings.warmup && !falling)) break
+      if (warmedUp >= Math.max(settings.maxWarmup, leastWarmup) || (warmedUp >= leastWarmup && !falling)) break
     }
     const windows = []
     for (let i = 0; i < settings.windows; i++) {
@@ -206,15 +205,17 @@ async function countSides (pairs, dir) {
   for (const pair of pairs) {
     for (const side of ['a', 'b']) {
       const key = `${pair[side]} ${pair.scenario}`
-      if (!sides.has(key)) sides.set(key, { variant: pair[side], scenario: pair.scenario, expected: pair.status[side] })
+      if (!sides.has(key)) sides.set(key, { variant: pair[side], scenario: pair.scenario, expected: pair.status[side], leastWarmup: settings.warmup })
+      // A pair's own least warm-up holds in a full run only (a smoke run is short by design).
+      if (pair.warmup !== undefined && !args.smoke) sides.get(key).leastWarmup = Math.max(sides.get(key).leastWarmup, pair.warmup)
     }
   }
   const queue = [...sides.entries()]
   const counted = new Map()
   async function worker () {
     while (queue.length > 0) {
-      const [key, { variant, scenario, expected }] = queue.shift()
-      counted.set(key, await countSide(variant, scenario, expected, dir))
+      const [key, { variant, scenario, expected, leastWarmup }] = queue.shift()
+      counted.set(key, await countSide(variant, scenario, expected, leastWarmup, dir))
     }
   }
   await Promise.all([worker(), worker()])
@@ -225,7 +226,7 @@ function pairResult (pair, counted) {
   const a = counted.get(`${pair.a} ${pair.scenario}`)
   const b = counted.get(`${pair.b} ${pair.scenario}`)
   const ratios = a.windows.map((value, i) => value / b.windows[i])
-  return { id: pair.id, title: pair.title, target: pair.target, a, b, ratios, ...spread(ratios), perA: median(a.windows), perB: median(b.windows) }
+  return { id: pair.id, title: pair.title, target: pair.instructions, a, b, ratios, ...spread(ratios), perA: median(a.windows), perB: median(b.windows) }
 }
 
 function spread (ratios) {
@@ -267,7 +268,7 @@ async function countReady (pairs, dir) {
   await Promise.all([worker(), worker()])
   return pairs.map((pair) => {
     const ratios = [counted.get(pair.a) / counted.get(pair.b)]
-    return { id: pair.id, title: pair.title.replace('5,000', routes.toLocaleString('en')), target: pair.target, ratios, ...spread(ratios), perA: counted.get(pair.a), perB: counted.get(pair.b) }
+    return { id: pair.id, title: pair.title.replace('5,000', routes.toLocaleString('en')), target: pair.instructions, ratios, ...spread(ratios), perA: counted.get(pair.a), perB: counted.get(pair.b) }
   })
 }
 
@@ -335,7 +336,7 @@ async function main () {
     const counted = await countSides(present, dir)
     for (const pair of countPairs.filter((pair) => selected(pair.id))) {
       if (present.includes(pair)) results.push(pairResult(pair, counted))
-      else results.push({ id: pair.id, title: pair.title, target: pair.target, skipped: 'feature not present' })
+      else results.push({ id: pair.id, title: pair.title, target: pair.instructions, skipped: 'feature not present' })
     }
     const ready = readyPairs.filter((pair) => selected(pair.id))
     if (ready.length > 0) {

@@ -1,8 +1,15 @@
 'use strict'
 
-// What is measured: the requests of each scenario, and the A / B pairs with their targets.
-// Both sides of a pair get exactly the same requests, in the same order; `sameAnswers`
-// pairs must also answer them byte for byte alike (checked before any load).
+// What is measured: the requests of each scenario, and the one table of A / B pairs with their
+// targets. Both sides of a pair get exactly the same requests, in the same order.
+//
+// `npm run bench` (count.js) counts instructions for every pair: `instructions` is the target
+// for the median ratio A / B (null: information, no target). The time-based harness
+// (run.js, `npm run bench:time`) runs the pairs that have `time`, with targets for requests/s
+// and CPU per request; its `sameAnswers` pairs must also answer byte for byte alike (checked
+// before any load). A pair that needs a feature the plugin may not have names a probe,
+// `absent`: while it finds the feature absent, the row is printed as skipped, with the reason.
+// `warmup`: a longer least warm-up, for a scenario whose compilation comes late.
 
 const plan = (tier) => ({ 'x-plan': tier })
 
@@ -46,19 +53,56 @@ const atMost = (value) => ({ op: '<=', value })
 const above = (value) => ({ op: '>', value })
 const below = (value) => ({ op: '<', value })
 
-// Load pairs: requests/s at -p 1 and -p 10, and server CPU per request.
-const loadPairs = [
+// A 12 KB query string on each request of the 405 scenario.
+const longQuery = '?q=' + 'x'.repeat(12 * 1024)
+scenarios.notAllowedLongQuery = scenarios.notAllowed.map((request) => ({ ...request, path: request.path + longQuery }))
+
+// Whether building `variant` fails the way a plugin without the option fails: at start-up,
+// naming the option. Returns why the feature is absent, or undefined when it is there.
+async function refusesOption (variant, option) {
+  const app = require('./variants').buildApp(variant)
+  try {
+    await app.ready()
+    return undefined
+  } catch (error) {
+    if (error instanceof TypeError && error.message.includes(option)) return `the plugin refuses the \`${option}\` option (${error.message.slice(0, 80)}...)`
+    throw error
+  } finally {
+    await app.close()
+  }
+}
+
+// Whether the plugin validates `config.deprecation`: one that has it refuses an unparsable
+// date at start-up (when the route is declared, in its onRoute hook); one without it
+// ignores the key.
+async function ignoresDeprecation () {
+  const Fastify = require('fastify')
+  const app = Fastify()
+  await app.register(require('..'))
+  try {
+    app.get('/probe', { config: { deprecation: { date: 'not a date' } } }, () => '')
+    await app.ready()
+    return 'the plugin accepts `config.deprecation` with an unparsable date: it does not read the key'
+  } catch {
+    return undefined
+  } finally {
+    await app.close()
+  }
+}
+
+const pairs = [
   {
-    // Two processes of the same app: how far apart two identical sides land on this
-    // machine, the noise floor of every other row.
+    // Two processes of the same app: how far apart two identical sides land, the noise
+    // floor of every other row.
     id: '0',
     title: 'A/A control: bare Fastify / bare Fastify',
     a: 'bare',
     b: 'bare#2',
     scenario: 'ungated',
     status: { a: [200], b: [200] },
-    sameAnswers: true,
-    targets: { rps: null, cpu: null }
+    instructions: null,
+    time: { rps: null, cpu: null },
+    sameAnswers: true
   },
   {
     id: '1',
@@ -67,7 +111,8 @@ const loadPairs = [
     b: 'bare',
     scenario: 'ungated',
     status: { a: [200], b: [200] },
-    targets: { rps: atLeast(0.99), cpu: atMost(1.01) }
+    instructions: atMost(1.003),
+    time: { rps: atLeast(0.99), cpu: atMost(1.01) }
   },
   {
     id: '2',
@@ -76,8 +121,9 @@ const loadPairs = [
     b: 'hand',
     scenario: 'gatedAllowed',
     status: { a: [200], b: [200] },
-    sameAnswers: true,
-    targets: { rps: atLeast(0.97), cpu: atMost(1 / 0.97) }
+    instructions: atMost(1.02),
+    time: { rps: atLeast(0.97), cpu: atMost(1 / 0.97) },
+    sameAnswers: true
   },
   {
     id: '2a',
@@ -86,8 +132,19 @@ const loadPairs = [
     b: 'hand-async',
     scenario: 'gatedAllowed',
     status: { a: [200], b: [200] },
-    sameAnswers: true,
-    targets: { rps: atLeast(0.97), cpu: atMost(1 / 0.97) }
+    instructions: null,
+    time: { rps: atLeast(0.97), cpu: atMost(1 / 0.97) },
+    sameAnswers: true
+  },
+  {
+    id: '2c',
+    title: 'gated, allowed: cached tier (tierCache) / uncached sync resolver',
+    a: 'plugin-tier-cache',
+    b: 'plugin',
+    scenario: 'gatedAllowed',
+    status: { a: [200], b: [200] },
+    instructions: atMost(1.02),
+    absent: () => refusesOption('plugin-tier-cache', 'tierCache')
   },
   {
     id: '3',
@@ -96,8 +153,9 @@ const loadPairs = [
     b: 'hand',
     scenario: 'gatedDenied',
     status: { a: [501], b: [501] },
-    sameAnswers: true,
-    targets: { rps: null, cpu: null }
+    instructions: atMost(1.00),
+    time: { rps: null, cpu: null },
+    sameAnswers: true
   },
   {
     id: '4',
@@ -106,16 +164,56 @@ const loadPairs = [
     b: 'bare',
     scenario: 'notAllowed',
     status: { a: [405], b: [404] },
-    targets: { rps: atLeast(1), cpu: atMost(1) }
+    instructions: atMost(1.00),
+    time: { rps: atLeast(1), cpu: atMost(1) }
+  },
+  {
+    id: '4q',
+    title: '405 / Fastify\'s 404, with a 12 KB query string',
+    a: 'plugin',
+    b: 'bare',
+    scenario: 'notAllowedLongQuery',
+    status: { a: [405], b: [404] },
+    instructions: atMost(1.00)
+  },
+  {
+    id: '4m',
+    title: '405 / Fastify\'s 404, 20 methods implemented app-wide',
+    a: 'plugin-20-methods',
+    b: 'bare-20-methods',
+    scenario: 'notAllowed',
+    status: { a: [405], b: [404] },
+    instructions: atMost(1.00)
+  },
+  {
+    // The same bytes as the plugin's 405, made in advance and sent by a hand-written hook
+    // through Fastify's reply: what any 405 with these headers and this body costs.
+    id: '4f',
+    title: 'the least a 405 costs through Fastify\'s reply: pre-built answers / Fastify\'s 404',
+    a: 'hand-prebuilt',
+    b: 'bare',
+    scenario: 'notAllowed',
+    status: { a: [405], b: [404] },
+    instructions: null
   },
   {
     id: '5',
-    title: '501 (unknown method) from the plugin / Fastify\'s 404',
+    title: '501 (method no route has) from the plugin / Fastify\'s 404',
     a: 'plugin',
     b: 'bare',
     scenario: 'unknownMethod',
     status: { a: [501], b: [404] },
-    targets: { rps: atLeast(1), cpu: atMost(1) }
+    instructions: atMost(0.97),
+    time: { rps: atLeast(1), cpu: atMost(1) }
+  },
+  {
+    id: '5f',
+    title: 'the least a 501 costs through Fastify\'s reply: pre-built answers / Fastify\'s 404',
+    a: 'hand-prebuilt',
+    b: 'bare',
+    scenario: 'unknownMethod',
+    status: { a: [501], b: [404] },
+    instructions: null
   },
   {
     id: '6',
@@ -124,7 +222,61 @@ const loadPairs = [
     b: 'fastify-allow',
     scenario: 'notAllowed',
     status: { a: [405], b: [405] },
-    targets: { rps: above(1), cpu: below(1) }
+    instructions: atMost(0.95),
+    time: { rps: above(1), cpu: below(1) }
+  },
+  {
+    id: '9',
+    title: 'denials, unsubscribed diagnostics channel / no channel code',
+    a: 'plugin-silent',
+    b: 'plugin-silent-no-channel',
+    scenario: 'denials',
+    status: { a: [405, 501], b: [405, 501] },
+    instructions: atMost(1.003),
+    warmup: 16000
+  },
+  {
+    id: '10',
+    title: 'route with `deprecation` before its sunset / the same without',
+    a: 'plugin-deprecation',
+    b: 'plugin',
+    scenario: 'ungated',
+    status: { a: [200], b: [200] },
+    instructions: atMost(1.003),
+    absent: ignoresDeprecation
+  },
+  {
+    // The same three headers, set by the app's own onSend hook on the same routes: what
+    // sending them costs, whoever sets them.
+    id: '10h',
+    title: 'route with `deprecation` / the same headers set by a hand-written onSend hook',
+    a: 'plugin-deprecation',
+    b: 'plugin-hand-deprecation',
+    scenario: 'ungated',
+    status: { a: [200], b: [200] },
+    instructions: null,
+    absent: ignoresDeprecation
+  }
+]
+
+// Instructions to build the app and reach `ready()` with this many routes, all with response
+// schemas (routes.js), A / B; the plugin as configured by default, and with the option that
+// registers its shared schemas. (The time-based harness times `ready()` against readyTarget.)
+const readyRoutes = 5000
+const readyPairs = [
+  {
+    id: '7',
+    title: 'ready() with 5,000 routes: plugin / bare Fastify',
+    a: 'plugin',
+    b: 'bare',
+    instructions: atMost(1.05)
+  },
+  {
+    id: '7s',
+    title: 'ready() with 5,000 routes: plugin with sharedSchemas / bare Fastify',
+    a: 'plugin-shared-schemas',
+    b: 'bare',
+    instructions: null
   }
 ]
 
@@ -150,4 +302,4 @@ function describeTarget (target) {
   return target == null ? 'info' : `${target.op} ${target.value.toFixed(2)}`
 }
 
-module.exports = { scenarios, loadPairs, readyTarget, memoryTargets, meets, describeTarget }
+module.exports = { scenarios, pairs, readyPairs, readyRoutes, readyTarget, memoryTargets, meets, describeTarget }

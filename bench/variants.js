@@ -110,6 +110,45 @@ function deprecated (route) {
   return route.url === '/users' || route.url === '/users/:id' ? { ...route, config: { ...route.config, deprecation } } : route
 }
 
+// The least a 405 or 501 can cost through Fastify's own reply: a hook on the not-found path
+// that finds the request in a table of answers made in advance (status, headers, body
+// already serialized, the same bytes the plugin sends) and sends one. It knows only the
+// requests of the benchmark and decides nothing; what it costs is what any answer with
+// these headers and this body costs, whoever makes it.
+function prebuilt (status, code, error, message, headers, extra = {}) {
+  const body = JSON.stringify({ statusCode: status, code, error, message, ...extra })
+  return { status, headers: { 'cache-control': 'max-age=60', ...headers, 'content-type': 'application/json; charset=utf-8' }, body }
+}
+const prebuiltAnswers = new Map([
+  ['DELETE /users', prebuilt(405, 'FST_METHOD_NOT_ALLOWED', 'Method Not Allowed', 'Method DELETE is not allowed on /users', { allow: 'GET, HEAD, POST, OPTIONS' }, { allow: ['GET', 'HEAD', 'POST', 'OPTIONS'] })],
+  ['POST /users/42', prebuilt(405, 'FST_METHOD_NOT_ALLOWED', 'Method Not Allowed', 'Method POST is not allowed on /users/42', { allow: 'GET, HEAD, PUT, DELETE, OPTIONS' }, { allow: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'] })],
+  ['PATCH /users/42', prebuilt(501, 'FST_METHOD_NOT_IMPLEMENTED', 'Not Implemented', 'Method PATCH is not implemented by this server', {})],
+  ['PATCH /users', prebuilt(501, 'FST_METHOD_NOT_IMPLEMENTED', 'Not Implemented', 'Method PATCH is not implemented by this server', {})]
+])
+function answerPrebuilt (request, reply, done) {
+  const found = prebuiltAnswers.get(request.raw.method + ' ' + request.raw.url)
+  if (found === undefined) {
+    done()
+    return
+  }
+  reply.code(found.status).headers(found.headers).send(found.body)
+}
+
+// The headers the plugin sends for `deprecation` (above), set instead by a hand-written onSend
+// hook on the same routes: what sending them costs, whoever sets them.
+const deprecationHeaders = {
+  deprecation: '@' + Date.parse(deprecation.date) / 1000,
+  sunset: new Date(deprecation.sunset).toUTCString(),
+  link: `<${deprecation.link}>; rel="deprecation"`
+}
+function setDeprecationHeaders (request, reply, payload, done) {
+  reply.headers(deprecationHeaders)
+  done(null, payload)
+}
+function handDeprecated (route) {
+  return route.url === '/users' || route.url === '/users/:id' ? { ...route, onSend: setDeprecationHeaders } : route
+}
+
 // name -> how the app is set up before its routes, and how each route is declared.
 const variants = {
   bare: { setup () {}, route: asIs },
@@ -126,6 +165,12 @@ const variants = {
     route: asIs
   },
   hand: { setup () {}, route: withHandCheck(handCheck) },
+  'hand-prebuilt': {
+    setup: (app) => app.setNotFoundHandler({ onRequest: answerPrebuilt }, function basic404 (request, reply) {
+      reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 })
+    }),
+    route: asIs
+  },
   'hand-async': { setup () {}, route: withHandCheck(handCheckAsync) },
   'fastify-allow': {
     setup: (app) => app.register(require('fastify-allow').default),
@@ -148,7 +193,7 @@ const variants = {
     route: asIs
   },
   // Features other branches add; run.js and count.js skip the pairs that need them while
-  // the plugin refuses their options (see count-pairs.js).
+  // the plugin refuses their options (see pairs.js).
   'plugin-tier-cache': {
     setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf, tierCache: { key: planOf, ttl: 60000 } }),
     route: asIs
@@ -156,6 +201,10 @@ const variants = {
   'plugin-deprecation': {
     setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf }),
     route: deprecated
+  },
+  'plugin-hand-deprecation': {
+    setup: (app) => app.register(notImplemented, { tiers, resolveTier: planOf }),
+    route: handDeprecated
   }
 }
 
