@@ -310,6 +310,26 @@ test('max: the least recently used tenant is dropped first', async (t) => {
   t.equal(resolver.calls, 4, 'b was dropped')
 })
 
+test('max: a tenant read is kept for at least max / 2 insertions after the read, moved only once that many came after it', async (t) => {
+  fakeClock(t)
+  const { app, resolver } = await build(t, () => 'plus', {}, { max: 4 })
+  for (const tenant of ['a', 'b', 'c', 'd']) await app.inject(asTenant(tenant))
+  t.equal(resolver.calls, 4)
+  // c has one tenant after it, less than half of max: the read leaves it where it is (a map
+  // operation less on every read of a hot tenant). a has three: the read moves it to the end.
+  await app.inject(asTenant('c'))
+  await app.inject(asTenant('a'))
+  t.equal(resolver.calls, 4, 'both cached')
+  await app.inject(asTenant('e'))
+  await app.inject(asTenant('f'))
+  t.equal(resolver.calls, 6, 'b, then c, dropped: c went after two insertions (a moved, e), as the rule allows')
+  await app.inject(asTenant('a'))
+  await app.inject(asTenant('d'))
+  t.equal(resolver.calls, 6, 'a, moved when read, and d are kept')
+  await app.inject(asTenant('c'))
+  t.equal(resolver.calls, 7, 'c was dropped')
+})
+
 test('feature flags are not cached', async (t) => {
   fakeClock(t)
   const flags = counted((feature: string, request: FastifyRequest) => request.headers['x-flags'] === feature)
