@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { UsageError, reasonOf } from './errors'
@@ -129,6 +129,17 @@ function operationsOf (document: JsonObject): SpecOperation[] {
   return operations
 }
 
+// Where the parser may read the spec itself, by its path: a regular file with an extension
+// it parses by (its relative `$ref`s to other files then resolve from the file's folder).
+// Anything else (a pipe such as /dev/stdin, which cannot be read twice; another extension,
+// which the parser would take as plain text) is parsed here, once, and handed over as a
+// document: its relative `$ref`s resolve from the current folder.
+const parsedByName = /\.(json|ya?ml)$/i
+
+async function readsByPath (file: string): Promise<boolean> {
+  return parsedByName.test(file) && (await stat(file)).isFile()
+}
+
 // Reads an OpenAPI 3.0 or 3.1 document (JSON or YAML), resolves its `$ref`s and checks it
 // against its schema with @readme/openapi-parser. Any problem is a UsageError.
 export async function readSpec (specifier: string, cwd: string): Promise<Spec> {
@@ -142,12 +153,14 @@ export async function readSpec (specifier: string, cwd: string): Promise<Spec> {
   }
 
   const parser = await import('@readme/openapi-parser')
+  const byPath = await readsByPath(file)
+  const source = byPath ? file : parseText(text, specifier)
   let document: JsonObject
   try {
-    document = await parser.dereference(file, { dereference: { circular: 'ignore' } }) as unknown as JsonObject
+    document = await parser.dereference(source as never, { dereference: { circular: 'ignore' }, resolve: { file: true } }) as unknown as JsonObject
   } catch (error) {
     // Said the way a person fixes it: a syntax error with its line, or what is not OpenAPI.
-    const version = versionOf(parseText(text, specifier), specifier)
+    const version = versionOf(byPath ? parseText(text, specifier) : source, specifier)
     throw new UsageError(`${specifier} is not a valid OpenAPI ${version} document: ${reasonOf(error)}`)
   }
   const version = versionOf(document, specifier)
