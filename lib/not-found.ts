@@ -24,6 +24,9 @@ interface PathAnswer {
 
 const rememberedPaths = 1000
 const rememberedLength = 512
+// The 405s kept across all remembered paths (about 700 bytes each): a client that asks every
+// method at every path fills this, not the heap; past it a 405 is made for its request alone.
+const rememberedNotAllowed = 4096
 
 export type NotFoundHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
@@ -46,9 +49,15 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
   let live: string | undefined
   // The answers of paths asked about recently (pathAnswerAt, below).
   const remembered = new Map<string, PathAnswer | null>()
+  // How many 405s the remembered paths keep.
+  let keptNotAllowed = 0
+  function forgetPaths (): void {
+    remembered.clear()
+    keptNotAllowed = 0
+  }
   function decideAt (at: number): void {
     // A sunset passed: what answers where has changed.
-    remembered.clear()
+    forgetPaths()
     table = tableAt(at)
     candidates = sortedMethods(answersOptions ? [...table.implemented, 'OPTIONS'] : table.implemented)
     implemented = new Set(candidates)
@@ -132,7 +141,10 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
         error.allow = methods.allow.slice()
         return error
       }, methods.notAllowedHeaders)
-      here.notAllowed.set(method, found)
+      if (keptNotAllowed < rememberedNotAllowed) {
+        keptNotAllowed++
+        here.notAllowed.set(method, found)
+      }
     }
     return found
   }
@@ -169,7 +181,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
       const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
       found = here.routed ? { path, methods: allowAnswerFor(here.methods), notAllowed: new Map() } : null
       if (key !== undefined) {
-        if (remembered.size >= rememberedPaths) remembered.clear()
+        if (remembered.size >= rememberedPaths) forgetPaths()
         remembered.set(key, found)
       }
     }

@@ -136,12 +136,24 @@ export interface PreparedAnswer {
   make: () => PluginError
 }
 
+// The headers of a rendered answer, one object per outcome's headers (the 405s of every path
+// with the same methods share one).
+const renderedHeaders = new WeakMap<Headers, Headers>()
+function renderedWith (headers: Headers, contentType: string): Headers {
+  let rendered = renderedHeaders.get(headers)
+  if (rendered === undefined) {
+    rendered = { ...headers, 'content-type': contentType }
+    renderedHeaders.set(headers, rendered)
+  }
+  return rendered
+}
+
 export function prepareAnswer (make: () => PluginError, headers: Headers): PreparedAnswer {
   const error = make()
   const problemType = headers[problemTypeKey]
   return problemType === undefined
-    ? { error, headers, make, rendered: { ...headers, 'content-type': jsonContentType }, body: JSON.stringify(bodyOf(error)) }
-    : { error, headers, make, rendered: { ...headers, 'content-type': problemContentType }, body: JSON.stringify(problemOf(error, problemType)) }
+    ? { error, headers, make, rendered: renderedWith(headers, jsonContentType), body: JSON.stringify(bodyOf(error)) }
+    : { error, headers, make, rendered: renderedWith(headers, problemContentType), body: JSON.stringify(problemOf(error, problemType)) }
 }
 
 // The same answer sendError() gives for `answer.make()`.

@@ -96,6 +96,27 @@ test('each path and method gets its own 405, each method its own 501', async (t)
   ])
 })
 
+test('past the 4,096 405s kept, each is still made for its own path and method', async (t) => {
+  const app = Fastify()
+  app.addHttpMethod('SEARCH', { hasBody: true })
+  await app.register(notImplemented)
+  const methods = ['POST', 'PUT', 'DELETE', 'PATCH', 'SEARCH'] as const
+  app.get('/items/:id', async () => ({}))
+  for (const method of methods) app.route({ method, url: `/other/${method.toLowerCase()}`, handler: async () => ({}) })
+  await app.ready()
+  // 900 paths (fewer than the 1,000 remembered) of 5 methods each: 4,500 answers.
+  let wrong = 0
+  for (let round = 0; round < 2; round++) {
+    for (let id = 0; id < 900; id++) {
+      for (const method of methods) {
+        const response = await app.inject({ method, url: `/items/${id}` })
+        if (response.statusCode !== 405 || response.json().message !== `Method ${method} is not allowed on /items/${id}` || response.headers.allow !== 'GET, HEAD, OPTIONS') wrong++
+      }
+    }
+  }
+  t.equal(wrong, 0, 'every one of 9,000 answers names its own method and path')
+})
+
 test('a logger method that does nothing gets no entry built; any other does', async (t) => {
   function noop () { }
   t.ok(writesNothing(noop), 'an empty function (Fastify\'s logger where the app has none)')
