@@ -144,6 +144,7 @@ const pairs = [
     scenario: 'gatedAllowed',
     status: { a: [200], b: [200] },
     instructions: atMost(1.02),
+    warmup: 12000,
     absent: () => refusesOption('plugin-tier-cache', 'tierCache')
   },
   {
