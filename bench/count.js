@@ -166,7 +166,7 @@ async function send (server, requests, expected, amount) {
 // new low by more than `settled`), then counted in `windows` windows of `counted` requests.
 // (Callgrind started with instrumentation off and switched on after an uncounted warm-up
 // runs faster, but then counts like a fresh process: the JIT work shows up again.)
-async function countSide (variant, scenario, expected, leastWarmup, dir) {
+async function countSide (variant, scenario, expected, leastWarmup, counted, dir) {
   const requests = scenarios[scenario]
   const server = await startServer(variant, dir)
   try {
@@ -186,8 +186,8 @@ async function countSide (variant, scenario, expected, leastWarmup, dir) {
     }
     const windows = []
     for (let i = 0; i < settings.windows; i++) {
-      await send(server, requests, expected, settings.counted)
-      windows.push(await dump(server.child, dir) / settings.counted)
+      await send(server, requests, expected, counted)
+      windows.push(await dump(server.child, dir) / counted)
     }
     const each = (counts) => counts.map((n) => Math.round(n).toLocaleString('en')).join(', ')
     log(`  ${variant} (${scenario}): warm-up windows of ${settings.window}, instructions per request: ${each(warmupWindows)}`)
@@ -205,17 +205,20 @@ async function countSides (pairs, dir) {
   for (const pair of pairs) {
     for (const side of ['a', 'b']) {
       const key = `${pair[side]} ${pair.scenario}`
-      if (!sides.has(key)) sides.set(key, { variant: pair[side], scenario: pair.scenario, expected: pair.status[side], leastWarmup: settings.warmup })
-      // A pair's own least warm-up holds in a full run only (a smoke run is short by design).
-      if (pair.warmup !== undefined && !args.smoke) sides.get(key).leastWarmup = Math.max(sides.get(key).leastWarmup, pair.warmup)
+      if (!sides.has(key)) sides.set(key, { variant: pair[side], scenario: pair.scenario, expected: pair.status[side], leastWarmup: settings.warmup, counted: settings.counted })
+      // A pair's own least warm-up and window hold in a full run only (a smoke run is short
+      // by design); a side in two pairs gets the longer of each.
+      const chosen = sides.get(key)
+      if (pair.warmup !== undefined && !args.smoke) chosen.leastWarmup = Math.max(chosen.leastWarmup, pair.warmup)
+      if (pair.counted !== undefined && !args.smoke) chosen.counted = Math.max(chosen.counted, pair.counted)
     }
   }
   const queue = [...sides.entries()]
   const counted = new Map()
   async function worker () {
     while (queue.length > 0) {
-      const [key, { variant, scenario, expected, leastWarmup }] = queue.shift()
-      counted.set(key, await countSide(variant, scenario, expected, leastWarmup, dir))
+      const [key, { variant, scenario, expected, leastWarmup, counted: perWindow }] = queue.shift()
+      counted.set(key, await countSide(variant, scenario, expected, leastWarmup, perWindow, dir))
     }
   }
   await Promise.all([worker(), worker()])
