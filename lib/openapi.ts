@@ -111,22 +111,40 @@ function responseFor (status: number, answers: readonly Answer[], shared: boolea
   return response
 }
 
+// The responses the plugin adds to an operation, by status, made from its description.
+export type DocumentedResponses = ReadonlyArray<readonly [number, JsonObject]>
+
+export function documentedResponses (doc: OperationDoc, problems: boolean): DocumentedResponses {
+  return [...doc.answers].map(([status, answers]) => [status, responseFor(status, answers, doc.shared, problems)] as const)
+}
+
 // A copy of the route's schema with the plugin's responses and extensions added where the
 // route does not define its own. The route's own schema object is never changed: it may be
 // shared between routes, and Fastify has compiled it already.
-export function documentedSchema (schema: unknown, doc: OperationDoc, problems: boolean): JsonObject {
+export function documentedSchema (schema: unknown, responses: DocumentedResponses, extensions: JsonObject): JsonObject {
   const base = isPlainObject(schema) ? schema : {}
   // A route with no responses of its own is shown by @fastify/swagger with one bodiless
   // "200 Default Response": kept as it would be, beside the plugin's answers.
   const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
-  for (const [status, answers] of doc.answers) {
-    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, doc.shared, problems)
+  for (const [status, made] of responses) {
+    if (!Object.hasOwn(response, String(status))) response[status] = made
   }
   const result: JsonObject = { ...base, response }
-  for (const [key, value] of Object.entries(doc.extensions)) {
-    if (!Object.hasOwn(result, key)) result[key] = value
+  for (const key in extensions) {
+    if (!Object.hasOwn(result, key)) result[key] = extensions[key]
   }
   return result
+}
+
+// What the plugin can answer depends only on these; the routes that share them share one
+// description and its responses.
+function operationKey (gate: RouteGate | undefined, versioned: boolean, lifecycle: Lifecycle | undefined): string {
+  return JSON.stringify([gate?.implemented, gate?.tier, gate?.feature, versioned, lifecycle?.gone, lifecycle?.sunset])
+}
+
+interface Documented {
+  responses: DocumentedResponses
+  extensions: JsonObject
 }
 
 // @fastify/swagger keeps the route options objects it sees in `onRoute` and reads their
@@ -134,10 +152,24 @@ export function documentedSchema (schema: unknown, doc: OperationDoc, problems: 
 // objects their documented schema once the app is ready: after Fastify has compiled the
 // route's own schemas, so the added responses change the document and never how a reply is
 // serialized, and whichever of the two plugins was registered first.
+// Each distinct operation is described once: thousands of gated routes ask the same few
+// things, and describing each on its own was most of the plugin's cost at start-up
+// (bench/README.md, pair 7). Their schemas share the responses made for it, as routes
+// share their own response schemas; @fastify/swagger copies what it reads.
 export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
+  const problems = settings.problemTypes !== undefined
+  const documented = new Map<string, Documented>()
   for (const { route, gate, version, described, lifecycle } of records) {
-    if (!described) continue
-    const doc = describeOperation(gate, version !== undefined, settings, lifecycle)
-    if (doc !== undefined) route.schema = documentedSchema(route.schema, doc, settings.problemTypes !== undefined) as RouteOptions['schema']
+    const versioned = version !== undefined
+    // (A route that asks nothing of the plugin, versions aside, gets no description.)
+    if (!described || (gate === undefined && !versioned && lifecycle === undefined)) continue
+    const key = operationKey(gate, versioned, lifecycle)
+    let made = documented.get(key)
+    if (made === undefined) {
+      const doc = describeOperation(gate, versioned, settings, lifecycle) as OperationDoc
+      made = { responses: documentedResponses(doc, problems), extensions: doc.extensions }
+      documented.set(key, made)
+    }
+    route.schema = documentedSchema(route.schema, made.responses, made.extensions) as RouteOptions['schema']
   }
 }

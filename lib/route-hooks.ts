@@ -7,7 +7,7 @@ import { readLifecycle } from './lifecycle'
 import { buildDeprecationHeaders, buildSunsetHook } from './lifecycle-hooks'
 import { buildHiddenAnswerHeaders } from './hidden-answers'
 import { constraintFor, markRoute } from './unbuilt-routes'
-import { recordRoute, type RouteRecord } from './route-catalog'
+import { noHooks, recordRoute, type RouteRecord } from './route-catalog'
 
 type Answer = (request: FastifyRequest, reply: FastifyReply) => void
 
@@ -19,6 +19,7 @@ export function routeHooks (settings: Settings, tierSource: TierSource, answers:
   return function hooksOf (route, described) {
     const gate = readRouteGate(route, settings)
     const lifecycle = readLifecycle(route)
+    if (gate === undefined && lifecycle === undefined) return recordRoute(route, undefined, undefined, noHooks, described)
     const onRequest: unknown[] = []
     const onSend: unknown[] = []
     // The life cycle's hook comes first: a retired route answers 410 to everyone.
