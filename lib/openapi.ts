@@ -42,9 +42,9 @@ function addAnswer (answers: Map<number, Answer[]>, code: ErrorCode, status: num
 }
 
 // Only what the plugin can really answer for this operation: a 405 is the answer to an
-// operation that does not exist, so no operation lists it.
-export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings, lifecycle: Lifecycle | undefined): OperationDoc | undefined {
-  if (gate === undefined && !versioned && lifecycle === undefined) return undefined
+// operation that does not exist, so no operation lists it. (Nor is an operation that asks
+// nothing of the plugin, and is not versioned, described at all: see annotateRoutes.)
+export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings, lifecycle: Lifecycle | undefined): OperationDoc {
   const answers = new Map<number, Answer[]>()
   const extensions: JsonObject = {}
   if (lifecycle !== undefined) describeLifecycle(lifecycle, answers, extensions)
@@ -111,27 +111,54 @@ function responseFor (status: number, answers: readonly Answer[], shared: boolea
   return response
 }
 
-// The responses the plugin adds to an operation, by status, made from its description.
-export type DocumentedResponses = ReadonlyArray<readonly [number, JsonObject]>
+// What the plugin adds to the schema of an operation, made once from its description: its
+// responses by status (as property names), and its extensions.
+export interface DocumentedAdditions {
+  statuses: readonly string[]
+  responses: readonly JsonObject[]
+  extensions: ReadonlyArray<readonly [string, unknown]>
+}
 
-export function documentedResponses (doc: OperationDoc, problems: boolean): DocumentedResponses {
-  return [...doc.answers].map(([status, answers]) => [status, responseFor(status, answers, doc.shared, problems)] as const)
+export function documentedAdditions (doc: OperationDoc, problems: boolean): DocumentedAdditions {
+  const statuses: string[] = []
+  const responses: JsonObject[] = []
+  for (const [status, answers] of doc.answers) {
+    statuses.push(String(status))
+    responses.push(responseFor(status, answers, doc.shared, problems))
+  }
+  return { statuses, responses, extensions: Object.entries(doc.extensions) }
+}
+
+// An empty object for responses by status. Status codes are array indices to V8: a fresh
+// object given a 200 and then a 503 gets room for some 770 elements (6 KB) and uses three,
+// for every documented route. An object made with an element far out, deleted at once,
+// keeps its elements in a dictionary: as many entries as statuses.
+const farthestIndex = 4294967294
+function statusTable (): JsonObject {
+  const table: JsonObject = { [farthestIndex]: undefined }
+  delete table[farthestIndex]
+  return table
 }
 
 // A copy of the route's schema with the plugin's responses and extensions added where the
 // route does not define its own. The route's own schema object is never changed: it may be
-// shared between routes, and Fastify has compiled it already.
-export function documentedSchema (schema: unknown, responses: DocumentedResponses, extensions: JsonObject): JsonObject {
+// shared between routes, and Fastify has compiled it already. Plain loops: this runs for
+// every documented route at start-up.
+export function documentedSchema (schema: unknown, added: DocumentedAdditions): JsonObject {
   const base = isPlainObject(schema) ? schema : {}
   // A route with no responses of its own is shown by @fastify/swagger with one bodiless
   // "200 Default Response": kept as it would be, beside the plugin's answers.
-  const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
-  for (const [status, made] of responses) {
-    if (!Object.hasOwn(response, String(status))) response[status] = made
+  const response = statusTable()
+  if (isPlainObject(base.response)) Object.assign(response, base.response)
+  else response[200] = { description: 'Default Response', type: 'null' }
+  const { statuses, responses, extensions } = added
+  for (let i = 0; i < statuses.length; i++) {
+    if (!Object.hasOwn(response, statuses[i])) response[statuses[i]] = responses[i]
   }
   const result: JsonObject = { ...base, response }
-  for (const key in extensions) {
-    if (!Object.hasOwn(result, key)) result[key] = extensions[key]
+  for (let i = 0; i < extensions.length; i++) {
+    const [key, value] = extensions[i]
+    if (!Object.hasOwn(result, key)) result[key] = value
   }
   return result
 }
@@ -140,11 +167,6 @@ export function documentedSchema (schema: unknown, responses: DocumentedResponse
 // description and its responses.
 function operationKey (gate: RouteGate | undefined, versioned: boolean, lifecycle: Lifecycle | undefined): string {
   return JSON.stringify([gate?.implemented, gate?.tier, gate?.feature, versioned, lifecycle?.gone, lifecycle?.sunset])
-}
-
-interface Documented {
-  responses: DocumentedResponses
-  extensions: JsonObject
 }
 
 // @fastify/swagger keeps the route options objects it sees in `onRoute` and reads their
@@ -158,18 +180,18 @@ interface Documented {
 // share their own response schemas; @fastify/swagger copies what it reads.
 export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
   const problems = settings.problemTypes !== undefined
-  const documented = new Map<string, Documented>()
-  for (const { route, gate, version, described, lifecycle } of records) {
+  const documented = new Map<string, DocumentedAdditions>()
+  for (let i = 0; i < records.length; i++) {
+    const { route, gate, version, described, lifecycle } = records[i]
     const versioned = version !== undefined
-    // (A route that asks nothing of the plugin, versions aside, gets no description.)
+    // A route that asks nothing of the plugin, and is not versioned, is left as it is.
     if (!described || (gate === undefined && !versioned && lifecycle === undefined)) continue
     const key = operationKey(gate, versioned, lifecycle)
-    let made = documented.get(key)
-    if (made === undefined) {
-      const doc = describeOperation(gate, versioned, settings, lifecycle) as OperationDoc
-      made = { responses: documentedResponses(doc, problems), extensions: doc.extensions }
-      documented.set(key, made)
+    let added = documented.get(key)
+    if (added === undefined) {
+      added = documentedAdditions(describeOperation(gate, versioned, settings, lifecycle), problems)
+      documented.set(key, added)
     }
-    route.schema = documentedSchema(route.schema, made.responses, made.extensions) as RouteOptions['schema']
+    route.schema = documentedSchema(route.schema, added) as RouteOptions['schema']
   }
 }
