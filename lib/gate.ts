@@ -26,86 +26,6 @@ export function buildUnbuiltEndpoint (settings: Settings): (request: FastifyRequ
   }
 }
 
-// The tier 501 of one required tier, as made for every caller below it.
-function tierErrorOf (settings: Settings, requiredTier: string | undefined): PluginError {
-  const error = new errors.FST_TIER_REQUIRED(requiredTier)
-  error.statusCode = settings.hideBelowTier ? 404 : settings.tierRequiredStatus
-  if (settings.exposeRequiredTier) error.requiredTier = requiredTier
-  else error.message = hiddenTierMessage
-  return error
-}
-
-// The denials of one tier: the plain one, and the one sent (with the upgrade link where the
-// `upgradeUrl` option is a string; a function's link is made per request).
-interface TierDenials {
-  plain: PreparedAnswer
-  sent: PreparedAnswer
-}
-
-// What every gated route of one app has in common, made once per app and not once per
-// route: each outcome's headers, each tier's denials and each feature's 501, which are the
-// same bytes whichever route sends them. With thousands of gated routes, making them per
-// route was most of the plugin's cost at start-up (bench/README.md, pair 7).
-interface SharedAnswers {
-  tierHeaders: Headers
-  featureHeaders: Headers
-  unavailableHeaders: Headers
-  // Made on first use by a route that needs them: none with `hideBelowTier`.
-  tierDenials: Map<string, TierDenials>
-  featureAnswers: Map<string, PreparedAnswer>
-}
-
-const sharedAnswersOf = new WeakMap<Settings, SharedAnswers>()
-
-function sharedAnswers (settings: Settings): SharedAnswers {
-  let shared = sharedAnswersOf.get(settings)
-  if (shared === undefined) {
-    shared = {
-      tierHeaders: outcomeHeaders(settings, 'FST_TIER_REQUIRED', settings.vary),
-      featureHeaders: outcomeHeaders(settings, 'FST_FEATURE_DISABLED', settings.vary),
-      unavailableHeaders: {
-        ...outcomeHeaders(settings, 'FST_TIER_UNAVAILABLE', settings.vary),
-        'retry-after': String(settings.retryAfter)
-      },
-      tierDenials: new Map(),
-      featureAnswers: new Map()
-    }
-    sharedAnswersOf.set(settings, shared)
-  }
-  return shared
-}
-
-function tierDenials (settings: Settings, shared: SharedAnswers, requiredTier: string): TierDenials {
-  let denials = shared.tierDenials.get(requiredTier)
-  if (denials === undefined) {
-    const { upgradeUrl } = settings
-    const plain = prepareAnswer(() => tierErrorOf(settings, requiredTier), shared.tierHeaders)
-    const sent = typeof upgradeUrl === 'string'
-      ? prepareAnswer(() => {
-        const error = tierErrorOf(settings, requiredTier)
-        error.upgradeUrl = upgradeUrl
-        return error
-      }, { ...shared.tierHeaders, link: `<${upgradeUrl}>; rel="payment"` })
-      : plain
-    denials = { plain, sent }
-    shared.tierDenials.set(requiredTier, denials)
-  }
-  return denials
-}
-
-function featureAnswerOf (shared: SharedAnswers, feature: string): PreparedAnswer {
-  let answer = shared.featureAnswers.get(feature)
-  if (answer === undefined) {
-    answer = prepareAnswer(() => {
-      const error = new errors.FST_FEATURE_DISABLED(feature)
-      error.feature = feature
-      return error
-    }, shared.featureHeaders)
-    shared.featureAnswers.set(feature, answer)
-  }
-  return answer
-}
-
 // Builds the onRequest hook of one gated route. Everything about the route is decided
 // here; at request time the hook calls the resolver once, compares two ranks and asks the
 // flag source, and fails closed (503, the handler never runs) when either cannot answer,
@@ -117,8 +37,12 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
   const { tierRank, resolverTimeout, logLevel, tiers, hideBelowTier, upgradeUrl } = settings
   const { resolve: resolveTier, timeout: tierTimeout } = tierSource
   const isFeatureEnabled = settings.isFeatureEnabled as NonNullable<Settings['isFeatureEnabled']>
-  const shared = sharedAnswers(settings)
-  const { tierHeaders, unavailableHeaders } = shared
+  const tierHeaders = outcomeHeaders(settings, 'FST_TIER_REQUIRED', settings.vary)
+  const featureHeaders = outcomeHeaders(settings, 'FST_FEATURE_DISABLED', settings.vary)
+  const unavailableHeaders: Headers = {
+    ...outcomeHeaders(settings, 'FST_TIER_UNAVAILABLE', settings.vary),
+    'retry-after': String(settings.retryAfter)
+  }
 
   function unavailable (reply: FastifyReply, cause: unknown): void {
     const error = new errors.FST_TIER_UNAVAILABLE()
@@ -138,13 +62,22 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
   }
 
   function tierError (): PluginError {
-    return tierErrorOf(settings, requiredTier)
+    const error = new errors.FST_TIER_REQUIRED(requiredTier)
+    error.statusCode = hideBelowTier ? 404 : settings.tierRequiredStatus
+    if (settings.exposeRequiredTier) error.requiredTier = requiredTier
+    else error.message = hiddenTierMessage
+    return error
   }
-  // The route's denial: the same for every caller below its tier (and every route that
-  // requires that tier).
-  const denials = requiredTier === undefined || hideBelowTier ? undefined : tierDenials(settings, shared, requiredTier)
-  const plainDenial = denials?.plain
-  const denial = denials?.sent
+  // The route's denial, made once: the same for every caller below its tier, with the
+  // upgrade link where the option is a string. A function's link is made per request.
+  const plainDenial = requiredTier === undefined || hideBelowTier ? undefined : prepareAnswer(tierError, tierHeaders)
+  const denial = typeof upgradeUrl === 'string' && plainDenial !== undefined
+    ? prepareAnswer(() => {
+      const error = tierError()
+      error.upgradeUrl = upgradeUrl
+      return error
+    }, { ...tierHeaders, link: `<${upgradeUrl}>; rel="payment"` })
+    : plainDenial
 
   // With `hideBelowTier`, the app's own 404, as for a path that does not exist; the log
   // line and the decision message still say why (with the status the caller got).
@@ -171,7 +104,13 @@ export function buildGateHook (gate: RouteGate, settings: Settings, tierSource: 
     sendError(reply, error, { ...tierHeaders, link: `<${url}>; rel="payment"` })
   }
 
-  const featureAnswer = feature === undefined ? undefined : featureAnswerOf(shared, feature)
+  const featureAnswer = feature === undefined
+    ? undefined
+    : prepareAnswer(() => {
+      const error = new errors.FST_FEATURE_DISABLED(feature)
+      error.feature = feature
+      return error
+    }, featureHeaders)
 
   function featureOff (reply: FastifyReply): void {
     const prepared = featureAnswer as PreparedAnswer

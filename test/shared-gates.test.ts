@@ -7,7 +7,7 @@ import { flagFromHeader, tierFromHeader, tiers } from './helpers/gating'
 // Routes that ask the same of the plugin share one gate and one prepared denial (made once,
 // not once per route); routes that ask something else never get theirs. Every route must
 // still answer exactly as its own config asks.
-const routes = [
+const routes: Array<{ url: string, config: { tier?: string, feature?: string } }> = [
   { url: '/a', config: { tier: 'plus' } },
   { url: '/b', config: { tier: 'plus' } },
   { url: '/c', config: { tier: 'enterprise' } },
