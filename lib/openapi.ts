@@ -42,9 +42,9 @@ function addAnswer (answers: Map<number, Answer[]>, code: ErrorCode, status: num
 }
 
 // Only what the plugin can really answer for this operation: a 405 is the answer to an
-// operation that does not exist, so no operation lists it.
-export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings, lifecycle: Lifecycle | undefined): OperationDoc | undefined {
-  if (gate === undefined && !versioned && lifecycle === undefined) return undefined
+// operation that does not exist, so no operation lists it. (Nor is an operation that asks
+// nothing of the plugin, and is not versioned, described at all: see annotateRoutes.)
+export function describeOperation (gate: RouteGate | undefined, versioned: boolean, settings: Settings, lifecycle: Lifecycle | undefined): OperationDoc {
   const answers = new Map<number, Answer[]>()
   const extensions: JsonObject = {}
   if (lifecycle !== undefined) describeLifecycle(lifecycle, answers, extensions)
@@ -111,22 +111,62 @@ function responseFor (status: number, answers: readonly Answer[], shared: boolea
   return response
 }
 
+// What the plugin adds to the schema of an operation, made once from its description: its
+// responses by status (as property names), and its extensions.
+export interface DocumentedAdditions {
+  statuses: readonly string[]
+  responses: readonly JsonObject[]
+  extensions: ReadonlyArray<readonly [string, unknown]>
+}
+
+export function documentedAdditions (doc: OperationDoc, problems: boolean): DocumentedAdditions {
+  const statuses: string[] = []
+  const responses: JsonObject[] = []
+  for (const [status, answers] of doc.answers) {
+    statuses.push(String(status))
+    responses.push(responseFor(status, answers, doc.shared, problems))
+  }
+  return { statuses, responses, extensions: Object.entries(doc.extensions) }
+}
+
+// An empty object for responses by status. Status codes are array indices to V8: a fresh
+// object given a 200 and then a 503 gets room for some 770 elements (6 KB) and uses three,
+// for every documented route. An object made with an element far out, deleted at once,
+// keeps its elements in a dictionary: as many entries as statuses.
+const farthestIndex = 4294967294
+function statusTable (): JsonObject {
+  const table: JsonObject = { [farthestIndex]: undefined }
+  delete table[farthestIndex]
+  return table
+}
+
 // A copy of the route's schema with the plugin's responses and extensions added where the
 // route does not define its own. The route's own schema object is never changed: it may be
-// shared between routes, and Fastify has compiled it already.
-export function documentedSchema (schema: unknown, doc: OperationDoc, problems: boolean): JsonObject {
+// shared between routes, and Fastify has compiled it already. Plain loops: this runs for
+// every documented route at start-up.
+export function documentedSchema (schema: unknown, added: DocumentedAdditions): JsonObject {
   const base = isPlainObject(schema) ? schema : {}
   // A route with no responses of its own is shown by @fastify/swagger with one bodiless
   // "200 Default Response": kept as it would be, beside the plugin's answers.
-  const response: JsonObject = isPlainObject(base.response) ? { ...base.response } : { 200: { description: 'Default Response', type: 'null' } }
-  for (const [status, answers] of doc.answers) {
-    if (!Object.hasOwn(response, String(status))) response[status] = responseFor(status, answers, doc.shared, problems)
+  const response = statusTable()
+  if (isPlainObject(base.response)) Object.assign(response, base.response)
+  else response[200] = { description: 'Default Response', type: 'null' }
+  const { statuses, responses, extensions } = added
+  for (let i = 0; i < statuses.length; i++) {
+    if (!Object.hasOwn(response, statuses[i])) response[statuses[i]] = responses[i]
   }
   const result: JsonObject = { ...base, response }
-  for (const [key, value] of Object.entries(doc.extensions)) {
+  for (let i = 0; i < extensions.length; i++) {
+    const [key, value] = extensions[i]
     if (!Object.hasOwn(result, key)) result[key] = value
   }
   return result
+}
+
+// What the plugin can answer depends only on these; the routes that share them share one
+// description and its responses.
+function operationKey (gate: RouteGate | undefined, versioned: boolean, lifecycle: Lifecycle | undefined): string {
+  return JSON.stringify([gate?.implemented, gate?.tier, gate?.feature, versioned, lifecycle?.gone, lifecycle?.sunset])
 }
 
 // @fastify/swagger keeps the route options objects it sees in `onRoute` and reads their
@@ -134,10 +174,24 @@ export function documentedSchema (schema: unknown, doc: OperationDoc, problems: 
 // objects their documented schema once the app is ready: after Fastify has compiled the
 // route's own schemas, so the added responses change the document and never how a reply is
 // serialized, and whichever of the two plugins was registered first.
+// Each distinct operation is described once: thousands of gated routes ask the same few
+// things, and describing each on its own was most of the plugin's cost at start-up
+// (bench/README.md, pair 7). Their schemas share the responses made for it, as routes
+// share their own response schemas; @fastify/swagger copies what it reads.
 export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
-  for (const { route, gate, version, described, lifecycle } of records) {
-    if (!described) continue
-    const doc = describeOperation(gate, version !== undefined, settings, lifecycle)
-    if (doc !== undefined) route.schema = documentedSchema(route.schema, doc, settings.problemTypes !== undefined) as RouteOptions['schema']
+  const problems = settings.problemTypes !== undefined
+  const documented = new Map<string, DocumentedAdditions>()
+  for (let i = 0; i < records.length; i++) {
+    const { route, gate, version, described, lifecycle } = records[i]
+    const versioned = version !== undefined
+    // A route that asks nothing of the plugin, and is not versioned, is left as it is.
+    if (!described || (gate === undefined && !versioned && lifecycle === undefined)) continue
+    const key = operationKey(gate, versioned, lifecycle)
+    let added = documented.get(key)
+    if (added === undefined) {
+      added = documentedAdditions(describeOperation(gate, versioned, settings, lifecycle), problems)
+      documented.set(key, added)
+    }
+    route.schema = documentedSchema(route.schema, added) as RouteOptions['schema']
   }
 }

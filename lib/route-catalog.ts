@@ -35,13 +35,28 @@ export interface PluginHooks {
   constraint: string | undefined
 }
 
+// A route that asks nothing of the plugin gets no hooks and no constraint: one record of
+// that for all of them.
+export const noHooks: PluginHooks = Object.freeze({ onRequest: Object.freeze([]), onSend: Object.freeze([]), constraint: undefined })
+
+// The methods of a route declared with one method (nearly every route): one array per
+// method, shared by the records, which only read it.
+const singleMethods = new Map<string, readonly string[]>()
+
+function methodsOf (method: RouteOptions['method']): readonly string[] {
+  if (Array.isArray(method)) return method.map((name) => name.toUpperCase())
+  let methods = singleMethods.get(method)
+  if (methods === undefined) singleMethods.set(method, (methods = Object.freeze([method.toUpperCase()])))
+  return methods
+}
+
 export function recordRoute (route: RouteOptions, gate: RouteGate | undefined, lifecycle: Lifecycle | undefined, hooks: PluginHooks, described: boolean): RouteRecord {
   const version = (route.constraints as Record<string, unknown> | undefined)?.version
   const schema = route.schema as Record<string, unknown> | undefined
   return {
     route,
     url: route.url,
-    methods: [route.method].flat().map((method) => method.toUpperCase()),
+    methods: methodsOf(route.method),
     version: typeof version === 'string' ? version : undefined,
     gate,
     built: gate === undefined || gate.implemented,

@@ -27,6 +27,26 @@ test('a later onRoute hook that assigns route.onRequest stops the app, naming th
   })
 })
 
+test('a later onRoute hook that assigns one function to route.onRequest stops the app too', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented, options)
+  await app.register(laterPlugin((route) => { route.onRequest = (_request, _reply, done) => { timing(); done() } }))
+  app.get('/reports', { config: { tier: 'plus' } }, async () => 'paid')
+  await t.rejects(Promise.resolve(app.ready()), { message: /^fastify-not-implemented: 2 route\(s\) would not be gated as their config asks: GET \/reports \(the plugin's onRequest hook was removed\); HEAD \/reports/ })
+})
+
+test('a later onRoute hook that leaves the plugin\'s hook as the one function of route.onRequest changes nothing', async (t) => {
+  const app = Fastify()
+  await app.register(notImplemented, options)
+  await app.register(laterPlugin((route) => {
+    if (Array.isArray(route.onRequest)) route.onRequest = route.onRequest[route.onRequest.length - 1]
+  }))
+  app.get('/reports', { config: { tier: 'plus' } }, async () => 'paid')
+  await app.ready()
+  t.equal((await app.inject({ url: '/reports', headers: { 'x-tier': 'free' } })).statusCode, 501)
+  t.equal((await app.inject({ url: '/reports', headers: { 'x-tier': 'plus' } })).body, 'paid')
+})
+
 test('a later onRoute hook that assigns route.constraints on an unbuilt route stops the app', async (t) => {
   const app = Fastify()
   await app.register(notImplemented, options)
