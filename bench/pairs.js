@@ -124,6 +124,7 @@ const pairs = [
     scenario: 'gatedAllowed',
     status: { a: [200], b: [200] },
     instructions: atMost(1.02),
+    counted: 9000,
     time: { rps: atLeast(0.97), cpu: atMost(1 / 0.97) },
     sameAnswers: true
   },
@@ -147,6 +148,7 @@ const pairs = [
     status: { a: [200], b: [200] },
     instructions: atMost(1.02),
     warmup: 12000,
+    counted: 9000,
     absent: () => refusesOption('plugin-tier-cache', 'tierCache')
   },
   {
