@@ -64,14 +64,27 @@ function write (log: FastifyBaseLogger, level: Level, entry: object, message: st
 // has none (every method an empty function), or pino's for a level below its own. The entry
 // is not built for it, as Fastify builds none for its own request lines then. The last
 // silent and the last writing method seen are kept, so that a function's source is read
-// once, not on every answer; a method that takes parameters is taken to write.
+// once, not on every answer; a method that takes parameters is taken to write, and so is
+// one that cannot be looked at (a logger must never change the answer).
 const emptyFunction = /^(?:function\b[^(]*)?\(\s*\)\s*(?:=>\s*)?\{\s*\}$/
 let lastSilent: unknown
 let lastWriting: unknown
+function logMethod (log: FastifyBaseLogger, level: Level): unknown {
+  try {
+    return log[level]
+  } catch {
+    return undefined
+  }
+}
+
 export function writesNothing (method: unknown): boolean {
+  if (typeof method !== 'function') return false
   if (method === lastSilent) return true
   if (method === lastWriting) return false
-  const silent = typeof method === 'function' && method.length === 0 && emptyFunction.test(Function.prototype.toString.call(method))
+  let silent = false
+  try {
+    silent = method.length === 0 && emptyFunction.test(Function.prototype.toString.call(method))
+  } catch {}
   if (silent) lastSilent = method
   else lastWriting = method
   return silent
@@ -93,7 +106,7 @@ export function recordDecision (reply: FastifyReply, level: string, error: Plugi
     if (error.feature !== undefined) message.feature = error.feature
     decisionChannel.publish(message)
   }
-  if (level === 'silent' || writesNothing(reply.log[level as Level])) return
+  if (level === 'silent' || writesNothing(logMethod(reply.log, level as Level))) return
   const entry: Record<string, unknown> = {
     code: error.code,
     statusCode: error.statusCode,

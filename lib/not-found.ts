@@ -15,11 +15,13 @@ interface AllowAnswer {
 }
 
 // What a path answers: the Allow answer of its methods, and its 405s, made on first use
-// for each method asked (only methods some route implements get that far).
+// for each method asked (only methods some route implements get that far) and kept where
+// the path is remembered.
 interface PathAnswer {
   path: string
   methods: AllowAnswer
   notAllowed: Map<string, PreparedAnswer>
+  remembered: boolean
 }
 
 const rememberedPaths = 1000
@@ -141,7 +143,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
         error.allow = methods.allow.slice()
         return error
       }, methods.notAllowedHeaders)
-      if (keptNotAllowed < rememberedNotAllowed) {
+      if (here.remembered && keptNotAllowed < rememberedNotAllowed) {
         keptNotAllowed++
         here.notAllowed.set(method, found)
       }
@@ -179,7 +181,7 @@ export function buildNotFoundHook (fastify: FastifyInstance, tableAt: (at: numbe
     let found = key === undefined ? undefined : remembered.get(key)
     if (found === undefined) {
       const here = methodsAt(fastify, candidates, withUnbuiltRoutes, onlyUnbuilt, path, constraints)
-      found = here.routed ? { path, methods: allowAnswerFor(here.methods), notAllowed: new Map() } : null
+      found = here.routed ? { path, methods: allowAnswerFor(here.methods), notAllowed: new Map(), remembered: key !== undefined } : null
       if (key !== undefined) {
         if (remembered.size >= rememberedPaths) forgetPaths()
         remembered.set(key, found)

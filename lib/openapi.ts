@@ -153,7 +153,7 @@ export function documentedSchema (schema: unknown, added: DocumentedAdditions): 
   else response[200] = { description: 'Default Response', type: 'null' }
   const { statuses, responses, extensions } = added
   for (let i = 0; i < statuses.length; i++) {
-    if (!Object.hasOwn(response, statuses[i])) response[statuses[i]] = responses[i]
+    if (!Object.hasOwn(response, statuses[i])) response[statuses[i]] = copyOf(responses[i]) as JsonObject
   }
   const result: JsonObject = { ...base, response }
   for (let i = 0; i < extensions.length; i++) {
@@ -163,8 +163,20 @@ export function documentedSchema (schema: unknown, added: DocumentedAdditions): 
   return result
 }
 
+// A copy of a response as made once for its kind of operation: each route's schema gets its
+// own, so that whatever edits one route's document in place (a swagger `transform`, say)
+// edits that route's alone, and a YAML document has no anchors between routes. Plain JSON
+// data, copied by hand: much cheaper than structuredClone for these few small objects.
+function copyOf (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyOf)
+  if (typeof value !== 'object' || value === null) return value
+  const copy: JsonObject = {}
+  for (const key in value) copy[key] = copyOf((value as JsonObject)[key])
+  return copy
+}
+
 // What the plugin can answer depends only on these; the routes that share them share one
-// description and its responses.
+// description, and copies of its responses.
 function operationKey (gate: RouteGate | undefined, versioned: boolean, lifecycle: Lifecycle | undefined): string {
   return JSON.stringify([gate?.implemented, gate?.tier, gate?.feature, versioned, lifecycle?.gone, lifecycle?.sunset])
 }
@@ -176,8 +188,8 @@ function operationKey (gate: RouteGate | undefined, versioned: boolean, lifecycl
 // serialized, and whichever of the two plugins was registered first.
 // Each distinct operation is described once: thousands of gated routes ask the same few
 // things, and describing each on its own was most of the plugin's cost at start-up
-// (bench/README.md, pair 7). Their schemas share the responses made for it, as routes
-// share their own response schemas; @fastify/swagger copies what it reads.
+// (bench/README.md, pair 7). Each route's schema gets its own copy of the responses made for
+// it.
 export function annotateRoutes (records: readonly RouteRecord[], settings: Settings): void {
   const problems = settings.problemTypes !== undefined
   const documented = new Map<string, DocumentedAdditions>()

@@ -310,24 +310,38 @@ test('max: the least recently used tenant is dropped first', async (t) => {
   t.equal(resolver.calls, 4, 'b was dropped')
 })
 
-test('max: a tenant read is kept for at least max / 2 insertions after the read, moved only once that many came after it', async (t) => {
+test('max: the least recently used tenant goes first, however the reads come', async (t) => {
   fakeClock(t)
   const { app, resolver } = await build(t, () => 'plus', {}, { max: 4 })
   for (const tenant of ['a', 'b', 'c', 'd']) await app.inject(asTenant(tenant))
-  t.equal(resolver.calls, 4)
-  // c has one tenant after it, less than half of max: the read leaves it where it is (a map
-  // operation less on every read of a hot tenant). a has three: the read moves it to the end.
-  await app.inject(asTenant('c'))
-  await app.inject(asTenant('a'))
-  t.equal(resolver.calls, 4, 'both cached')
+  // a read twice in a row (the second read of the newest entry moves nothing), then c, then
+  // a again: b is now the least recently used, then d.
+  for (const tenant of ['a', 'a', 'c', 'a']) await app.inject(asTenant(tenant))
+  t.equal(resolver.calls, 4, 'all cached')
   await app.inject(asTenant('e'))
   await app.inject(asTenant('f'))
-  t.equal(resolver.calls, 6, 'b, then c, dropped: c went after two insertions (a moved, e), as the rule allows')
-  await app.inject(asTenant('a'))
+  t.equal(resolver.calls, 6)
+  for (const tenant of ['a', 'c', 'e', 'f']) await app.inject(asTenant(tenant))
+  t.equal(resolver.calls, 6, 'a, c, e and f are kept')
+  await app.inject(asTenant('b'))
   await app.inject(asTenant('d'))
-  t.equal(resolver.calls, 6, 'a, moved when read, and d are kept')
+  t.equal(resolver.calls, 8, 'b and d were dropped')
+})
+
+test('max: a tenant forgotten while it was the newest is cached again, and moves as before', async (t) => {
+  fakeClock(t)
+  const { app, resolver } = await build(t, () => 'plus', {}, { max: 2 })
+  await app.inject(asTenant('a'))
+  await app.invalidateTier('a')
+  await app.inject(asTenant('b'))
+  await app.inject(asTenant('a'))
+  t.equal(resolver.calls, 3, 'a asked again after it was forgotten')
+  await app.inject(asTenant('b'))
   await app.inject(asTenant('c'))
-  t.equal(resolver.calls, 7, 'c was dropped')
+  await app.inject(asTenant('b'))
+  t.equal(resolver.calls, 4, 'b, read after a, was kept; a was dropped')
+  await app.inject(asTenant('a'))
+  t.equal(resolver.calls, 5)
 })
 
 test('feature flags are not cached', async (t) => {

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { extname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { UsageError, reasonOf } from './errors'
 
@@ -129,15 +129,16 @@ function operationsOf (document: JsonObject): SpecOperation[] {
   return operations
 }
 
-// Where the parser may read the spec itself, by its path: a regular file with an extension
-// it parses by (its relative `$ref`s to other files then resolve from the file's folder).
-// Anything else (a pipe such as /dev/stdin, which cannot be read twice; another extension,
-// which the parser would take as plain text) is parsed here, once, and handed over as a
-// document: its relative `$ref`s resolve from the current folder.
-const parsedByName = /\.(json|ya?ml)$/i
+// Where the parser may read the spec itself, by its path: a regular file named .json, .yaml
+// or .yml, or with no extension at all (the parser then tries JSON, then YAML). Its relative
+// `$ref`s to other files resolve from the file's folder. Anything else (a pipe such as
+// /dev/stdin, which cannot be read twice; another extension, such as .txt, which the parser
+// would take as plain text) is parsed here, once, and handed over as a document: its
+// relative `$ref`s resolve from the current folder.
+const parsedByName = /^(|\.json|\.ya?ml)$/i
 
 async function readsByPath (file: string): Promise<boolean> {
-  return parsedByName.test(file) && (await stat(file)).isFile()
+  return parsedByName.test(extname(file)) && (await stat(file)).isFile()
 }
 
 // Reads an OpenAPI 3.0 or 3.1 document (JSON or YAML), resolves its `$ref`s and checks it

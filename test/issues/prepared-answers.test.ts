@@ -117,6 +117,36 @@ test('past the 4,096 405s kept, each is still made for its own path and method',
   t.equal(wrong, 0, 'every one of 9,000 answers names its own method and path')
 })
 
+test('405s of paths too long to remember do not use up the 405s kept for the others', async (t) => {
+  // The exported constructors are the ones the plugin builds its errors with: counting the
+  // 405s made shows which ones are made again.
+  let made = 0
+  const errors = notImplemented.errors as unknown as Record<string, new (...args: unknown[]) => Error>
+  const original = errors.FST_METHOD_NOT_ALLOWED
+  errors.FST_METHOD_NOT_ALLOWED = class extends original {
+    constructor (...args: unknown[]) {
+      super(...args)
+      made++
+    }
+  }
+  t.teardown(() => { errors.FST_METHOD_NOT_ALLOWED = original })
+  const app = Fastify({ routerOptions: { maxParamLength: 5000 } })
+  await app.register(notImplemented)
+  app.post('/items/:id', async () => 'posted')
+  app.get('/other', async () => 'got')
+  await app.ready()
+  const madeFor = async (requests: number, url: (index: number) => string): Promise<number> => {
+    const before = made
+    for (let index = 0; index < requests; index++) {
+      const response = await app.inject({ method: 'GET', url: url(index) })
+      t.equal(response.statusCode, 405)
+    }
+    return made - before
+  }
+  t.equal(await madeFor(4100, (index) => `/items/${'x'.repeat(600)}${index}`), 4100, 'a path over 512 characters: made for its request alone')
+  t.equal(await madeFor(100, () => '/items/1'), 1, 'a short path afterwards: made once, and kept')
+})
+
 test('a logger method that does nothing gets no entry built; any other does', async (t) => {
   function noop () { }
   t.ok(writesNothing(noop), 'an empty function (Fastify\'s logger where the app has none)')
@@ -144,4 +174,30 @@ test('a logger whose methods take no declared parameters still gets every decisi
   await app.ready()
   await app.inject({ method: 'DELETE', url: '/users' })
   t.same(lines.filter(([entry]) => (entry as Record<string, unknown>)?.notImplemented !== undefined).map(([, message]) => message), ['Method DELETE is not allowed on /users'])
+})
+
+test('a logger whose method cannot be looked at changes no answer', async (t) => {
+  const lengthTrap = new Proxy(function info () {}, { get (target, key) { if (key === 'length') throw new Error('length trap'); return Reflect.get(target, key) } })
+  for (const trap of ['length', 'getter']) {
+    // Armed once the app is ready: Fastify reads the logger's methods when it is made.
+    let armed = false
+    const logger: any = { level: 'info', warn: () => {}, error: () => {}, fatal: () => {}, debug: () => {}, trace: () => {} }
+    Object.defineProperty(logger, 'info', {
+      get: () => {
+        if (armed && trap === 'getter') throw new Error('getter trap')
+        return trap === 'length' ? lengthTrap : () => {}
+      }
+    })
+    logger.child = () => logger
+    const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
+    await app.register(notImplemented)
+    app.get('/users', async () => [])
+    app.delete('/users/:id', async () => null)
+    await app.ready()
+    armed = true
+    const response = await app.inject({ method: 'PATCH', url: '/users' })
+    t.equal(response.statusCode, 501, trap)
+    t.equal(response.json().code, 'FST_METHOD_NOT_IMPLEMENTED')
+    await app.close()
+  }
 })

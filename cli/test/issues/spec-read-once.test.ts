@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'tap'
@@ -10,6 +10,7 @@ import { root, runCli, type Result } from '../helpers/cli'
 // extension other than .json or .yaml was taken by the parser as plain text: both exited 2
 // with "is not a valid JSON Schema", for a valid document. Such a spec is now read once and
 // handed to the parser as a document; its relative `$ref`s resolve from the current folder.
+// A file with no extension is still the parser's to read, from its own folder.
 
 const bin = join(root, 'bin', 'fastify-not-implemented.js')
 const app = join(root, 'test', 'fixtures', 'gated.cjs')
@@ -57,6 +58,22 @@ test('a spec in a file named otherwise (.txt, no extension) is read as YAML or J
     t.equal(other.code, byFile.code)
     t.same(withoutName(other.stdout), withoutName(byFile.stdout))
   }
+})
+
+test('a file with no extension is read by the parser: its relative $refs resolve from its own folder', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spec-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const contracts = join(dir, 'contracts')
+  const elsewhere = join(dir, 'elsewhere')
+  for (const folder of [contracts, elsewhere]) mkdirSync(folder)
+  writeFileSync(join(contracts, 'paths.yaml'), 'a:\n  get:\n    responses:\n      "200": {description: ok}\n')
+  // A file of the same name in the folder the tool runs in, which must not be read.
+  writeFileSync(join(elsewhere, 'paths.yaml'), 'a:\n  post:\n    responses:\n      "200": {description: wrong file}\n')
+  writeFileSync(join(contracts, 'openapi'), 'openapi: 3.1.0\ninfo: {title: Split, version: "1"}\npaths:\n  /a:\n    $ref: "./paths.yaml#/a"\n')
+  const res = await runCli(['audit', app, '--openapi', join(contracts, 'openapi'), '--json'], { cwd: elsewhere })
+  t.equal(res.stderr, '')
+  const report = JSON.parse(res.stdout) as { missing: Array<{ method: string, path: string }> }
+  t.same(report.missing.map(({ method, path }) => [method, path]), [['GET', '/a']])
 })
 
 test('through a pipe, relative $refs resolve from the current folder; a broken document says why', async (t) => {
