@@ -161,17 +161,23 @@ test('a logger method that does nothing gets no entry built; any other does', as
   t.notOk(writesNothing(undefined), 'not a function')
 })
 
-test('a logger whose methods take no declared parameters still gets every decision', async (t) => {
-  const lines: unknown[][] = []
-  const write = (...args: unknown[]) => { lines.push(args) }
-  const silent = () => {}
-  const logger: any = { level: 'info', info: write, warn: write, error: write, fatal: write, debug: silent, trace: silent }
+// An app with its own logger, a path with GET and a method (DELETE) implemented elsewhere.
+async function appWithLogger (logger: any) {
   logger.child = () => logger
   const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
   await app.register(notImplemented)
   app.get('/users', async () => [])
   app.delete('/users/:id', async () => null)
   await app.ready()
+  return app
+}
+
+test('a logger whose methods take no declared parameters still gets every decision', async (t) => {
+  const lines: unknown[][] = []
+  const write = (...args: unknown[]) => { lines.push(args) }
+  const silent = () => {}
+  const app = await appWithLogger({ level: 'info', info: write, warn: write, error: write, fatal: write, debug: silent, trace: silent })
+  t.teardown(() => app.close())
   await app.inject({ method: 'DELETE', url: '/users' })
   t.same(lines.filter(([entry]) => (entry as Record<string, unknown>)?.notImplemented !== undefined).map(([, message]) => message), ['Method DELETE is not allowed on /users'])
 })
@@ -188,12 +194,7 @@ test('a logger whose method cannot be looked at changes no answer', async (t) =>
         return trap === 'length' ? lengthTrap : () => {}
       }
     })
-    logger.child = () => logger
-    const app = Fastify({ loggerInstance: logger, disableRequestLogging: true })
-    await app.register(notImplemented)
-    app.get('/users', async () => [])
-    app.delete('/users/:id', async () => null)
-    await app.ready()
+    const app = await appWithLogger(logger)
     armed = true
     const response = await app.inject({ method: 'PATCH', url: '/users' })
     t.equal(response.statusCode, 501, trap)
